@@ -1,0 +1,147 @@
+"""Extractive answers with citations: pick the sentences that answer, quote them, cite them.
+
+No language model writes anything: every answer sentence is a sentence of the corpus,
+so every claim is exactly as true as its source, and the citation points at its span.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .analysis import query_terms
+from .loader import guess_language
+from .models import Answer, Citation, Hit
+from .passages import Sentence, split_sentences
+
+if TYPE_CHECKING:
+    from .engine import SearchEngine
+
+EVIDENCE_PASSAGES = 6  # passages read per question
+MAX_ANSWER_SENTENCES = 2
+# A second sentence joins the answer only if it scores nearly as well as the best one.
+SECOND_SENTENCE_MARGIN = 0.03
+MIN_SENTENCE_CHARS = 6
+
+# Sentence score = cosine(question, sentence) + OVERLAP_WEIGHT * share of question terms in
+# the sentence + FIGURE_BONUS when a how-much question meets a sentence with a matching
+# figure + RANK_WEIGHT / passage rank. Tuned on benchmarks/qa_set.jsonl (calibrate_answers.py).
+OVERLAP_WEIGHT = 0.12
+FIGURE_BONUS = 0.03
+RANK_WEIGHT = 0.02
+# Below this best-sentence score the answerer abstains; see docs/ANSWERS.md for how it was set.
+ABSTAIN_THRESHOLD = 0.86
+
+NO_ANSWER = {
+    "zh": "语料库中没有这个问题的答案。下面列出最接近的段落，供参考。",
+    "en": "The corpus does not say. The closest passages are listed below.",
+}
+
+_QUANTITY_QUESTION = re.compile(
+    r"多少|几|多大|多高|比例|占比|增速|增长了?百分之|how (many|much)|what (percentage|share|proportion)|"
+    r"\bgrowth\b|\bvalue\b|\bamount\b|\boutput\b|\bGDP\b|\brate\b|\btotal\b|\bnumber of\b",
+    re.I,
+)
+_NUMBER = re.compile(r"\d")
+# Units that tell what kind of figure a question wants.
+_UNIT_HINTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    (re.compile(r"增长|增速|百分|比例|占比|percent|growth|grow|rate|share|%", re.I), re.compile(r"\d+(\.\d+)?%|个百分点")),
+    (re.compile(r"元|产值|投资|金额|GDP|生产总值|value|invest|output|worth|yuan|billion|revenue", re.I), re.compile(r"\d+(\.\d+)?[万亿]?元")),
+    (re.compile(r"家|企业数|companies|firms|enterprises", re.I), re.compile(r"\d+(\.\d+)?[万]?[家户]")),
+    (re.compile(r"个|项|条|projects|chains|how many", re.I), re.compile(r"\d+[个项条]")),
+)
+
+
+@dataclass
+class ScoredSentence:
+    sentence: Sentence
+    hit: Hit
+    rank: int
+    similarity: float
+    overlap: float
+    figure: bool
+    score: float
+
+
+def ask(engine: SearchEngine, question: str, threshold: float = ABSTAIN_THRESHOLD) -> Answer:
+    started = time.perf_counter()
+    question = question.strip()
+    lang = guess_language(question) if question else "en"
+    hits = engine.search(question, k=EVIDENCE_PASSAGES, mode="hybrid").hits if question else []
+    scored = score_sentences(engine, question, hits)
+    chosen = choose_sentences(scored)
+    confidence = chosen[0].score if chosen else 0.0
+
+    if not chosen or confidence < threshold:
+        return Answer(question, lang, False, NO_ANSWER.get(lang, NO_ANSWER["en"]), [], hits, confidence,
+                      took_ms=(time.perf_counter() - started) * 1000)
+    citations = [
+        Citation(
+            n=n,
+            doc_id=item.hit.passage.doc_id,
+            title=item.hit.passage.title,
+            passage_id=item.hit.passage.id,
+            quote=item.sentence.text,
+            start=item.sentence.start,
+            end=item.sentence.end,
+            url=item.hit.passage.url,
+        )
+        for n, item in enumerate(chosen, start=1)
+    ]
+    text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+    return Answer(question, lang, True, text, citations, hits, confidence,
+                  took_ms=(time.perf_counter() - started) * 1000)
+
+
+def score_sentences(engine: SearchEngine, question: str, hits: list[Hit]) -> list[ScoredSentence]:
+    """Every sentence of the evidence passages, scored against the question."""
+    candidates: list[tuple[Sentence, Hit, int]] = []
+    for rank, hit in enumerate(hits, start=1):
+        for sentence in split_sentences(hit.passage.text, hit.passage.start):
+            if len(sentence.text) >= MIN_SENTENCE_CHARS:
+                candidates.append((sentence, hit, rank))
+    if not candidates:
+        return []
+    question_vector = engine.encoder.encode_query(question)
+    sentence_vectors = engine.encoder.encode_passages([s.text for s, _, _ in candidates], engine.sentence_cache)
+    similarities = sentence_vectors @ question_vector
+    terms = set(query_terms(question))
+    quantity = bool(_QUANTITY_QUESTION.search(question))
+    wanted_units = [unit for hint, unit in _UNIT_HINTS if hint.search(question)]
+
+    scored = []
+    for (sentence, hit, rank), similarity in zip(candidates, similarities):
+        sentence_terms = set(query_terms(sentence.text))
+        overlap = len(terms & sentence_terms) / len(terms) if terms else 0.0
+        figure = quantity and _has_wanted_figure(sentence.text, wanted_units)
+        score = float(similarity) + OVERLAP_WEIGHT * overlap + (FIGURE_BONUS if figure else 0.0) + RANK_WEIGHT / rank
+        scored.append(ScoredSentence(sentence, hit, rank, float(similarity), overlap, figure, score))
+    scored.sort(key=lambda s: -s.score)
+    return scored
+
+
+def _has_wanted_figure(text: str, wanted_units: list[re.Pattern[str]]) -> bool:
+    if not _NUMBER.search(text):
+        return False
+    return not wanted_units or any(unit.search(text) for unit in wanted_units)
+
+
+def choose_sentences(scored: list[ScoredSentence]) -> list[ScoredSentence]:
+    """The best sentence, plus a runner-up that is nearly as good and says something else."""
+    chosen: list[ScoredSentence] = []
+    for item in scored:
+        if len(chosen) == MAX_ANSWER_SENTENCES:
+            break
+        if chosen and item.score < chosen[0].score - SECOND_SENTENCE_MARGIN:
+            break
+        if any(_same_span(item, other) for other in chosen):
+            continue
+        chosen.append(item)
+    return chosen
+
+
+def _same_span(a: ScoredSentence, b: ScoredSentence) -> bool:
+    """Overlapping passages repeat sentences; a quote must not appear twice."""
+    same_doc = a.hit.passage.doc_id == b.hit.passage.doc_id
+    return same_doc and a.sentence.start < b.sentence.end and b.sentence.start < a.sentence.end

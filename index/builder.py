@@ -1,0 +1,148 @@
+"""Build the whole index from corpus folders: load, split, keyword-index, embed, publish."""
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from .analysis import load_user_dictionary
+from .embedding_cache import EmbeddingCache
+from .encoder import Encoder
+from .keyword_index import build_keyword_index
+from .loader import LoadProblem, load_corpus, load_file
+from .models import Document, Passage
+from .passages import split_passages
+from .store import DataLayout, build_lock, new_build_folder, publish_build
+from .suggest import build_vocabulary, save_vocabulary
+
+USER_DICTIONARY = "userdict.txt"
+
+# progress(stage, total) -> a callable advancing that stage by n; None means no display.
+ProgressFactory = Callable[[str, int], Callable[[int], None]]
+
+
+class BuildError(RuntimeError):
+    """The build cannot produce a usable index (the previous one keeps serving)."""
+
+
+@dataclass
+class BuildSummary:
+    build_dir: Path
+    documents: int
+    passages: int
+    skipped: list[LoadProblem]
+    seconds: float
+    embedded: int  # passages run through the model; the rest came from the cache
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+
+def build_index(
+    corpus_dir: Path,
+    data_dir: Path,
+    encoder: Encoder | None = None,
+    progress: ProgressFactory | None = None,
+) -> BuildSummary:
+    """Build from `corpus_dir` plus the documents added to `data_dir`, then switch to it."""
+    layout = DataLayout(data_dir)
+    started = time.perf_counter()
+    stages: dict[str, float] = {}
+    with build_lock(layout):
+        t = time.perf_counter()
+        loaded = load_corpus([corpus_dir, layout.added])
+        if not loaded.documents:
+            raise BuildError(f"no readable documents in {corpus_dir} ({len(loaded.problems)} skipped)")
+        user_dictionary = corpus_dir / USER_DICTIONARY
+        load_user_dictionary(user_dictionary)
+        passages = [p for doc in loaded.documents for p in split_passages(doc)]
+        stages["parse"] = time.perf_counter() - t
+
+        folder = new_build_folder(layout)
+        if user_dictionary.is_file():
+            shutil.copyfile(user_dictionary, folder / USER_DICTIONARY)
+
+        t = time.perf_counter()
+        build_keyword_index(folder / "keyword", passages, _stage(progress, "keyword index", len(passages)))
+        stages["keyword"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        encoder = encoder or Encoder(data_dir)
+        cache = EmbeddingCache(layout.cache / f"passages-{encoder.name}.npz")
+        cached_before = len(cache)
+        vectors = encoder.encode_passages(
+            [p.text for p in passages], cache, _stage(progress, "embeddings", len(passages))
+        )
+        cache.save()
+        np.save(folder / "vectors.npy", vectors)
+        stages["embed"] = time.perf_counter() - t
+
+        _write_jsonl(folder / "documents.jsonl", (d.to_dict() for d in loaded.documents))
+        _write_jsonl(folder / "passages.jsonl", (p.to_dict() for p in passages))
+        save_vocabulary(folder / "suggestions.json", build_vocabulary(loaded.documents))
+        publish_build(
+            layout,
+            folder,
+            {
+                "documents": len(loaded.documents),
+                "passages": len(passages),
+                "model": encoder.name,
+                "skipped": [str(p) for p in loaded.problems],
+                "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            },
+        )
+    return BuildSummary(
+        build_dir=layout.current_build() or folder,
+        documents=len(loaded.documents),
+        passages=len(passages),
+        skipped=loaded.problems,
+        seconds=time.perf_counter() - started,
+        embedded=len(cache) - cached_before,
+        stage_seconds=stages,
+    )
+
+
+def add_documents(files: Iterable[Path], data_dir: Path) -> tuple[list[Document], list[LoadProblem]]:
+    """Check files and copy the good ones into DATA_DIR/added/ (rebuild to serve them).
+
+    Files are copied, not moved, and land on disk before this returns, so a crash after
+    it cannot lose them: the next build picks them up.
+    """
+    layout = DataLayout(data_dir)
+    layout.added.mkdir(parents=True, exist_ok=True)
+    documents: list[Document] = []
+    problems: list[LoadProblem] = []
+    for path in files:
+        docs, file_problems = load_file(path)
+        problems.extend(file_problems)
+        if docs and not file_problems:
+            target = layout.added / path.name
+            shutil.copyfile(path, target)
+            documents.extend(docs)
+    return documents, problems
+
+
+def _stage(progress: ProgressFactory | None, name: str, total: int) -> Callable[[int], None] | None:
+    return progress(name, total) if progress else None
+
+
+def _write_jsonl(path: Path, records: Iterable[dict]) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def read_passages(build_dir: Path) -> list[Passage]:
+    return [Passage(**record) for record in read_jsonl(build_dir / "passages.jsonl")]
+
+
+def read_documents(build_dir: Path) -> list[Document]:
+    return [Document.from_dict(record) for record in read_jsonl(build_dir / "documents.jsonl")]

@@ -1,0 +1,148 @@
+"""`python -m index build | add | search | ask`: the library from the command line.
+
+Exit status: 0 on success, 1 on failure, 2 when the command worked but skipped broken
+input files (so scripts notice), 3 when `ask` found no answer in the corpus.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .builder import BuildError, BuildSummary, add_documents, build_index
+from .engine import IndexNotBuilt, SearchEngine
+from .models import SEARCH_MODES, SearchFilters
+from .settings import IndexSettings
+
+EXIT_SKIPPED = 2
+EXIT_NO_ANSWER = 3
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    settings = IndexSettings.from_env()
+    parser = _parser(settings)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args, settings))
+    except (BuildError, IndexNotBuilt) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _parser(settings: IndexSettings) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m index", description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=settings.data_dir, help="data directory (env DATA_DIR; default ./data)")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build the index from a corpus folder")
+    build.add_argument("--corpus", type=Path, default=settings.corpus_dir, help="corpus folder (env CORPUS_DIR)")
+    build.add_argument("--data", type=Path, default=settings.data_dir, help=argparse.SUPPRESS)
+    build.add_argument("--if-missing", action="store_true", help="do nothing when an index already exists")
+    build.add_argument("--quiet", action="store_true", help="no progress bars")
+    build.set_defaults(run=_run_build)
+
+    add = commands.add_parser("add", help="add documents (kept in DATA_DIR/added) and rebuild")
+    add.add_argument("files", nargs="+", type=Path)
+    add.add_argument("--corpus", type=Path, default=settings.corpus_dir, help="corpus folder (env CORPUS_DIR)")
+    add.add_argument("--quiet", action="store_true")
+    add.set_defaults(run=_run_add)
+
+    search = commands.add_parser("search", help="hybrid search")
+    search.add_argument("query")
+    search.add_argument("-k", type=int, default=5)
+    search.add_argument("--mode", choices=SEARCH_MODES, default="hybrid")
+    search.add_argument("--source")
+    search.add_argument("--district")
+    search.add_argument("--date-from")
+    search.add_argument("--date-to")
+    search.add_argument("--json", action="store_true", help="print JSON")
+    search.set_defaults(run=_run_search)
+
+    ask = commands.add_parser("ask", help="answer a question with citations")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print JSON")
+    ask.set_defaults(run=_run_ask)
+    return parser
+
+
+def _run_build(args: argparse.Namespace, settings: IndexSettings) -> int:
+    if args.if_missing and SearchEngine.has_index(args.data):
+        print(f"index already built in {args.data}")
+        return 0
+    summary = build_index(args.corpus, args.data, progress=None if args.quiet else _progress_bars())
+    _print_summary(summary)
+    return EXIT_SKIPPED if summary.skipped else 0
+
+
+def _run_add(args: argparse.Namespace, settings: IndexSettings) -> int:
+    documents, problems = add_documents(args.files, args.data)
+    for problem in problems:
+        print(f"skipped {problem}", file=sys.stderr)
+    print(f"added {len(documents)} document(s): {', '.join(d.id for d in documents) or '-'}")
+    if documents:
+        _print_summary(build_index(args.corpus, args.data, progress=None if args.quiet else _progress_bars()))
+    return EXIT_SKIPPED if problems else 0
+
+
+def _run_search(args: argparse.Namespace, settings: IndexSettings) -> int:
+    engine = SearchEngine(args.data, config=settings.search_config())
+    filters = SearchFilters(args.source, args.district, args.date_from, args.date_to)
+    result = engine.search(args.query, k=args.k, mode=args.mode, filters=filters)
+    if args.json:
+        print(json.dumps({"query": result.query, "total": result.total, "took_ms": round(result.took_ms, 1),
+                          "results": [h.to_dict() for h in result.hits]}, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{result.total} result(s) in {result.took_ms:.0f} ms")
+    for n, hit in enumerate(result.hits, start=1):
+        p = hit.passage
+        print(f"\n{n}. [{hit.score:.4f}] {p.title} · {p.heading} ({p.id})")
+        print(f"   {p.text[:200]}")
+    return 0
+
+
+def _run_ask(args: argparse.Namespace, settings: IndexSettings) -> int:
+    engine = SearchEngine(args.data, config=settings.search_config())
+    answer = engine.ask(args.question)
+    if args.json:
+        print(json.dumps({
+            "question": answer.question, "answered": answer.answered, "answer": answer.text,
+            "confidence": round(answer.confidence, 4), "citations": [c.to_dict() for c in answer.citations],
+            "took_ms": round(answer.took_ms, 1),
+        }, ensure_ascii=False, indent=2))
+    else:
+        print(answer.text)
+        for c in answer.citations:
+            print(f"  [{c.n}] {c.title} ({c.passage_id}, chars {c.start}-{c.end})")
+        if not answer.answered:
+            for hit in answer.passages[:3]:
+                print(f"  - {hit.passage.title} ({hit.passage.id}): {hit.passage.text[:80]}…")
+    return 0 if answer.answered else EXIT_NO_ANSWER
+
+
+def _print_summary(summary: BuildSummary) -> None:
+    for problem in summary.skipped:
+        print(f"skipped {problem}", file=sys.stderr)
+    stages = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in summary.stage_seconds.items())
+    print(
+        f"built {summary.documents} documents, {summary.passages} passages "
+        f"({summary.embedded} newly embedded), {len(summary.skipped)} skipped file(s), "
+        f"in {summary.seconds:.1f}s [{stages}] -> {summary.build_dir}"
+    )
+
+
+def _progress_bars() -> Callable[[str, int], Callable[[int], None]]:
+    from tqdm import tqdm
+
+    def stage(name: str, total: int) -> Callable[[int], None]:
+        bar = tqdm(total=total, desc=f"{name:>14}", unit="passage", file=sys.stderr, leave=True)
+
+        def advance(n: int) -> None:
+            bar.update(n)
+            if bar.n >= bar.total:
+                bar.close()
+
+        return advance
+
+    return stage

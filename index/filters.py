@@ -1,0 +1,48 @@
+"""Search filters, applied the same way on the keyword side (as a Whoosh query) and the
+vector side (as a passage predicate)."""
+from __future__ import annotations
+
+import re
+
+from .models import Passage, SearchFilters
+
+_DATE_PREFIX = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+
+
+class BadFilter(ValueError):
+    """A filter value the user must correct; the message says how."""
+
+
+def date_key(date: str) -> str:
+    """Sortable key of a document date; a month-only date sorts as its first day."""
+    return _pad(date, "-01") if date else ""
+
+
+def _pad(date: str, fill: str) -> str:
+    while len(date) < 10:
+        date += fill
+    return date[:10]
+
+
+def date_bounds(filters: SearchFilters) -> tuple[str | None, str | None]:
+    """Inclusive bounds: date_to "2023-11" means up to the end of November."""
+    for value in (filters.date_from, filters.date_to):
+        if value and not _DATE_PREFIX.fullmatch(value):
+            raise BadFilter(f"bad date {value!r}: use YYYY-MM-DD, YYYY-MM or YYYY")
+    low = _pad(filters.date_from, "-01") if filters.date_from else None
+    high = _pad(filters.date_to, "-31") if filters.date_to else None
+    return low, high
+
+
+def passage_matches(passage: Passage, filters: SearchFilters) -> bool:
+    if filters.source and passage.source != filters.source:
+        return False
+    if filters.district and passage.district != filters.district:
+        return False
+    low, high = date_bounds(filters)
+    key = date_key(passage.date)
+    if low and (not key or key < low):
+        return False
+    if high and (not key or key > high):
+        return False
+    return True

@@ -1,0 +1,119 @@
+"""The Whoosh keyword index: BM25F over title, heading and text, with the bilingual analyzer."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from whoosh import index as whoosh_index
+from whoosh import scoring
+from whoosh.fields import ID, TEXT, Schema
+from whoosh.query import And, Or, Query, Term, TermRange
+
+from .analysis import bilingual_analyzer, query_terms
+from .filters import date_bounds, date_key
+from .models import Passage, SearchFilters
+
+# Title and heading words say what a whole passage is about, so they weigh more.
+TITLE_BOOST = 2.0
+HEADING_BOOST = 1.5
+SEARCH_FIELDS = ("title", "heading", "text")
+# A 10,000-character query would become thousands of OR-ed terms; the first ones say
+# what the user wants and keep the search fast.
+MAX_QUERY_TERMS = 48
+
+
+def passage_schema() -> Schema:
+    analyzer = bilingual_analyzer()
+    return Schema(
+        passage_id=ID(stored=True, unique=True),
+        doc_id=ID(stored=True),
+        title=TEXT(analyzer=analyzer, field_boost=TITLE_BOOST),
+        heading=TEXT(analyzer=analyzer, field_boost=HEADING_BOOST),
+        text=TEXT(analyzer=analyzer),
+        source=ID,
+        district=ID,
+        lang=ID,
+        date=ID,
+    )
+
+
+@dataclass(frozen=True)
+class KeywordMatch:
+    passage_id: str
+    score: float
+
+
+def build_keyword_index(
+    folder: Path, passages: Iterable[Passage], on_progress: Callable[[int], None] | None = None
+) -> None:
+    """Write a fresh index into `folder` (which must be new or empty)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ix = whoosh_index.create_in(str(folder), passage_schema())
+    writer = ix.writer(limitmb=256)
+    try:
+        for passage in passages:
+            writer.add_document(
+                passage_id=passage.id,
+                doc_id=passage.doc_id,
+                title=passage.title,
+                heading=passage.heading,
+                text=passage.text,
+                source=passage.source,
+                district=passage.district,
+                lang=passage.lang,
+                date=date_key(passage.date),
+            )
+            if on_progress:
+                on_progress(1)
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+
+
+class KeywordIndex:
+    """Read side of the index. Opens a searcher per call: Whoosh readers are cheap, and
+    never holding one means a rebuilt index can replace this one at any time."""
+
+    def __init__(self, folder: Path) -> None:
+        self._index = whoosh_index.open_dir(str(folder))
+        self._weighting = scoring.BM25F(B=0.75, K1=1.2)
+
+    def search(self, text: str, limit: int, filters: SearchFilters | None = None) -> tuple[list[KeywordMatch], int]:
+        """Top matches and the total number of matching passages.
+
+        The query is built term by term from the analyzer, never parsed as Whoosh syntax,
+        so quotes, brackets, AND/OR/NOT, `field:` or `*` in user text are plain words.
+        """
+        query = build_query(text)
+        if query is None:
+            return [], 0
+        with self._index.searcher(weighting=self._weighting) as searcher:
+            results = searcher.search(query, limit=max(1, limit), filter=filter_query(filters))
+            matches = [KeywordMatch(hit["passage_id"], float(hit.score)) for hit in results]
+            return matches, len(results)
+
+    def doc_count(self) -> int:
+        return self._index.doc_count()
+
+
+def build_query(text: str) -> Query | None:
+    terms = query_terms(text)[:MAX_QUERY_TERMS]
+    if not terms:
+        return None
+    return Or([Term(field, term) for term in terms for field in SEARCH_FIELDS])
+
+
+def filter_query(filters: SearchFilters | None) -> Query | None:
+    if filters is None or filters.is_empty():
+        return None
+    parts: list[Query] = []
+    if filters.source:
+        parts.append(Term("source", filters.source))
+    if filters.district:
+        parts.append(Term("district", filters.district))
+    low, high = date_bounds(filters)
+    if low or high:
+        parts.append(TermRange("date", low, high))
+    return And(parts)

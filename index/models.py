@@ -1,0 +1,154 @@
+"""The data types every stage of the pipeline shares.
+
+corpus files -> Document -> Passage -> (keyword, vector) -> Hit -> Answer/Citation
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+BlockKind = Literal["heading", "paragraph", "caption"]
+SearchMode = Literal["hybrid", "keyword", "vector"]
+SEARCH_MODES: tuple[SearchMode, ...] = ("hybrid", "keyword", "vector")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One structural piece of a document; `start`/`end` are offsets into `Document.text`."""
+
+    kind: BlockKind
+    text: str
+    start: int
+    end: int
+    level: int = 0  # heading depth (2 for "##"), 0 for other kinds
+
+
+@dataclass
+class Document:
+    """A clean article. `text` is its blocks joined by blank lines; all offsets point into it."""
+
+    id: str
+    title: str
+    text: str
+    blocks: list[Block]
+    lang: str = "zh"
+    date: str = ""  # ISO "YYYY-MM-DD" or "YYYY-MM" when only the month is known
+    source: str = ""
+    district: str = ""
+    url: str = ""
+    path: str = ""  # file it was loaded from, for error messages and the admin view
+    meta: dict[str, Any] = field(default_factory=dict)  # any other front-matter keys, kept as-is
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Document:
+        blocks = [Block(**b) for b in data.get("blocks", [])]
+        return cls(**{**data, "blocks": blocks})
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrievable span of a document, never cutting a sentence."""
+
+    id: str  # "<doc_id>#<n>", stable while the document text is unchanged
+    doc_id: str
+    text: str
+    start: int  # offsets into Document.text
+    end: int
+    heading: str
+    title: str
+    lang: str
+    date: str
+    source: str
+    district: str
+    url: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Restrictions applied on both sides of the search before fusion."""
+
+    source: str | None = None
+    district: str | None = None
+    date_from: str | None = None  # inclusive, "YYYY-MM-DD" or a prefix such as "2023-11"
+    date_to: str | None = None  # inclusive
+
+    def is_empty(self) -> bool:
+        return not (self.source or self.district or self.date_from or self.date_to)
+
+
+@dataclass
+class Hit:
+    """One search result."""
+
+    passage: Passage
+    score: float  # the fused score in hybrid mode, the side's own score otherwise
+    snippet: str  # escaped HTML; only <mark> is markup
+    keyword_score: float | None = None  # BM25F score, None if the keyword side did not find it
+    vector_score: float | None = None  # cosine similarity, None if outside the vector candidates
+    keyword_rank: int | None = None
+    vector_rank: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        p = self.passage
+        return {
+            "passage_id": p.id,
+            "doc_id": p.doc_id,
+            "title": p.title,
+            "heading": p.heading,
+            "text": p.text,
+            "snippet": self.snippet,
+            "score": self.score,
+            "keyword_score": self.keyword_score,
+            "vector_score": self.vector_score,
+            "date": p.date,
+            "source": p.source,
+            "district": p.district,
+            "url": p.url,
+            "lang": p.lang,
+            "start": p.start,
+            "end": p.end,
+        }
+
+
+@dataclass
+class SearchResult:
+    query: str
+    mode: SearchMode
+    total: int
+    hits: list[Hit]
+    took_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One quoted sentence backing one sentence of an answer."""
+
+    n: int
+    doc_id: str
+    title: str
+    passage_id: str
+    quote: str
+    start: int  # offsets of the quote in the document text
+    end: int
+    url: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    question: str
+    lang: str  # language of the question, used for the abstention message
+    answered: bool
+    text: str  # every sentence ends with [n]; the "corpus does not say" message when not answered
+    citations: list[Citation]
+    passages: list[Hit]  # the closest passages, shown whether or not we answered
+    confidence: float  # the evidence score the abstention threshold was compared with
+    took_ms: float = 0.0
