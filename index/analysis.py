@@ -38,6 +38,11 @@ CHINESE_STOP_WORDS = frozenset(
     什么 哪些 哪个 哪里 哪 怎么 怎样 如何 为什么 多少 是否 几 谁 何时 什么时候 请问 一下 一些 我们 我 你""".split()
 )
 
+# Question forms (几个, 几年, 哪一年, 哪家, 什么样, 多少钱 …) are not content: a corpus never
+# says them, so they must not count as words the corpus lacks.
+_QUESTION_WORD = re.compile(r"^(几|哪|什么|多少|怎|为何|何时|是不是|有没有)")
+QUESTION_FILLERS = frozenset("时候 现在 请问 告诉 一下 说 指 能 吗 呢".split())
+
 _tokenizer_lock = threading.Lock()
 _jieba: jieba.Tokenizer | None = None
 _loaded_dictionaries: set[str] = set()
@@ -82,10 +87,14 @@ def analyze(text: str, keep_stop_words: bool = False) -> Iterator[tuple[str, int
         yield from _latin_terms(text, position, match.start(), keep_stop_words)
         base = match.start()
         for word, start, end in _cached_cut(match.group()):
-            if keep_stop_words or word not in CHINESE_STOP_WORDS:
+            if keep_stop_words or not _is_chinese_stop_word(word):
                 yield word, base + start, base + end
         position = match.end()
     yield from _latin_terms(text, position, len(text), keep_stop_words)
+
+
+def _is_chinese_stop_word(word: str) -> bool:
+    return word in CHINESE_STOP_WORDS or word in QUESTION_FILLERS or bool(_QUESTION_WORD.match(word))
 
 
 def _latin_terms(text: str, start: int, end: int, keep_stop_words: bool) -> Iterator[tuple[str, int, int]]:

@@ -24,14 +24,35 @@ MAX_ANSWER_SENTENCES = 2
 SECOND_SENTENCE_MARGIN = 0.03
 MIN_SENTENCE_CHARS = 6
 
-# Sentence score = cosine(question, sentence) + OVERLAP_WEIGHT * share of question terms in
-# the sentence + FIGURE_BONUS when a how-much question meets a sentence with a matching
-# figure + RANK_WEIGHT / passage rank. Tuned on benchmarks/qa_set.jsonl (calibrate_answers.py).
-OVERLAP_WEIGHT = 0.12
-FIGURE_BONUS = 0.03
-RANK_WEIGHT = 0.02
-# Below this best-sentence score the answerer abstains; see docs/ANSWERS.md for how it was set.
-ABSTAIN_THRESHOLD = 0.86
+
+
+@dataclass(frozen=True)
+class AnswerTuning:
+    """How sentences are scored and when the answerer abstains.
+
+    score = cosine(question, sentence) + overlap_weight * share of question terms in the
+    sentence + figure_bonus (a how-much question meets a sentence with a matching figure)
+    + rank_weight / rank of its passage. The answerer abstains when the best score is
+    under the threshold; cross-lingual pairs (an English question, Chinese evidence) get
+    their own threshold because e5 gives them systematically lower cosines. Values come
+    from benchmarks/calibrate_answers.py on benchmarks/qa_set.jsonl (docs/ANSWERS.md).
+    """
+
+    overlap_weight: float = 0.06
+    figure_bonus: float = 0.06
+    rank_weight: float = 0.05
+    threshold: float = 0.95
+    cross_lingual_threshold: float = 0.85
+    # Confidence = best score - unknown_term_penalty * share of the question's words that
+    # occur nowhere in the corpus (营业收入, 失业率, 股价 …): the corpus cannot be talking
+    # about something it never names.
+    unknown_term_penalty: float = 0.4
+
+    def score(self, similarity: float, overlap: float, figure: bool, rank: int) -> float:
+        return similarity + self.overlap_weight * overlap + (self.figure_bonus if figure else 0.0) + self.rank_weight / rank
+
+
+DEFAULT_TUNING = AnswerTuning()
 
 NO_ANSWER = {
     "zh": "语料库中没有这个问题的答案。下面列出最接近的段落，供参考。",
@@ -64,16 +85,19 @@ class ScoredSentence:
     score: float
 
 
-def ask(engine: SearchEngine, question: str, threshold: float = ABSTAIN_THRESHOLD) -> Answer:
+def ask(engine: SearchEngine, question: str, tuning: AnswerTuning = DEFAULT_TUNING) -> Answer:
     started = time.perf_counter()
     question = question.strip()
     lang = guess_language(question) if question else "en"
     hits = engine.search(question, k=EVIDENCE_PASSAGES, mode="hybrid").hits if question else []
-    scored = score_sentences(engine, question, hits)
+    scored = score_sentences(engine, question, hits, tuning)
     chosen = choose_sentences(scored)
-    confidence = chosen[0].score if chosen else 0.0
+    confidence = 0.0
+    if chosen:
+        unknown = unknown_term_share(engine, question, chosen[0].hit.passage.lang)
+        confidence = chosen[0].score - tuning.unknown_term_penalty * unknown
 
-    if not chosen or confidence < threshold:
+    if not chosen or confidence < abstain_threshold(tuning, lang, chosen[0]):
         return Answer(question, lang, False, NO_ANSWER.get(lang, NO_ANSWER["en"]), [], hits, confidence,
                       took_ms=(time.perf_counter() - started) * 1000)
     citations = [
@@ -94,7 +118,33 @@ def ask(engine: SearchEngine, question: str, threshold: float = ABSTAIN_THRESHOL
                   took_ms=(time.perf_counter() - started) * 1000)
 
 
-def score_sentences(engine: SearchEngine, question: str, hits: list[Hit]) -> list[ScoredSentence]:
+_CJK_TERM = re.compile(r"[\u3400-\u9fff]")
+
+
+def unknown_term_share(engine: SearchEngine, question: str, evidence_lang: str) -> float:
+    """Share of the question's words, in the evidence's script, that the corpus never uses.
+
+    Only words of the evidence's language count: an English question over Chinese text
+    has no Chinese words to check, and must not look unknown for that reason alone.
+    """
+    wanted_cjk = evidence_lang == "zh"
+    terms = [
+        t for t in query_terms(question)
+        if not t[0].isdigit() and bool(_CJK_TERM.match(t)) == wanted_cjk and (len(t) > 1 or not wanted_cjk)
+    ]
+    if not terms:
+        return 0.0
+    return len(engine.build.keyword.unknown_terms(terms)) / len(terms)
+
+
+def abstain_threshold(tuning: AnswerTuning, question_lang: str, best: ScoredSentence) -> float:
+    same_language = best.hit.passage.lang == question_lang
+    return tuning.threshold if same_language else tuning.cross_lingual_threshold
+
+
+def score_sentences(
+    engine: SearchEngine, question: str, hits: list[Hit], tuning: AnswerTuning = DEFAULT_TUNING
+) -> list[ScoredSentence]:
     """Every sentence of the evidence passages, scored against the question."""
     candidates: list[tuple[Sentence, Hit, int]] = []
     for rank, hit in enumerate(hits, start=1):
@@ -115,7 +165,7 @@ def score_sentences(engine: SearchEngine, question: str, hits: list[Hit]) -> lis
         sentence_terms = set(query_terms(sentence.text))
         overlap = len(terms & sentence_terms) / len(terms) if terms else 0.0
         figure = quantity and _has_wanted_figure(sentence.text, wanted_units)
-        score = float(similarity) + OVERLAP_WEIGHT * overlap + (FIGURE_BONUS if figure else 0.0) + RANK_WEIGHT / rank
+        score = tuning.score(float(similarity), overlap, figure, rank)
         scored.append(ScoredSentence(sentence, hit, rank, float(similarity), overlap, figure, score))
     scored.sort(key=lambda s: -s.score)
     return scored

@@ -16,11 +16,14 @@ from .encoder import Encoder
 from .keyword_index import build_keyword_index
 from .loader import LoadProblem, load_corpus, load_file
 from .models import Document, Passage
-from .passages import split_passages
-from .store import DataLayout, build_lock, new_build_folder, publish_build
+from .passages import split_passages, split_sentences
+from .store import DataLayout, sentence_cache_path, build_lock, new_build_folder, publish_build
 from .suggest import build_vocabulary, save_vocabulary
 
 USER_DICTIONARY = "userdict.txt"
+# Up to this size the build also embeds every sentence, so answers need no model work
+# beyond the question; above it sentences are embedded when first read (and kept in memory).
+SENTENCE_PRECOMPUTE_LIMIT = 5_000
 
 # progress(stage, total) -> a callable advancing that stage by n; None means no display.
 ProgressFactory = Callable[[str, int], Callable[[int], None]]
@@ -78,6 +81,11 @@ def build_index(
         )
         cache.save()
         np.save(folder / "vectors.npy", vectors)
+        if len(passages) <= SENTENCE_PRECOMPUTE_LIMIT:
+            sentences = sorted({s.text for p in passages for s in split_sentences(p.text)})
+            sentence_cache = EmbeddingCache(sentence_cache_path(layout, encoder.name))
+            encoder.encode_passages(sentences, sentence_cache, _stage(progress, "answer sentences", len(sentences)))
+            sentence_cache.save()
         stages["embed"] = time.perf_counter() - t
 
         _write_jsonl(folder / "documents.jsonl", (d.to_dict() for d in loaded.documents))

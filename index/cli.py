@@ -35,21 +35,24 @@ def _parser(settings: IndexSettings) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m index", description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=settings.data_dir, help="data directory (env DATA_DIR; default ./data)")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    # `--data` is accepted before or after the command; SUPPRESS keeps the subcommand's
+    # absent flag from overwriting the global one.
+    data_flag = argparse.ArgumentParser(add_help=False)
+    data_flag.add_argument("--data", type=Path, default=argparse.SUPPRESS, help="data directory (env DATA_DIR)")
 
-    build = commands.add_parser("build", help="build the index from a corpus folder")
+    build = commands.add_parser("build", parents=[data_flag], help="build the index from a corpus folder")
     build.add_argument("--corpus", type=Path, default=settings.corpus_dir, help="corpus folder (env CORPUS_DIR)")
-    build.add_argument("--data", type=Path, default=settings.data_dir, help=argparse.SUPPRESS)
     build.add_argument("--if-missing", action="store_true", help="do nothing when an index already exists")
     build.add_argument("--quiet", action="store_true", help="no progress bars")
     build.set_defaults(run=_run_build)
 
-    add = commands.add_parser("add", help="add documents (kept in DATA_DIR/added) and rebuild")
+    add = commands.add_parser("add", parents=[data_flag], help="add documents (kept in DATA_DIR/added) and rebuild")
     add.add_argument("files", nargs="+", type=Path)
     add.add_argument("--corpus", type=Path, default=settings.corpus_dir, help="corpus folder (env CORPUS_DIR)")
     add.add_argument("--quiet", action="store_true")
     add.set_defaults(run=_run_add)
 
-    search = commands.add_parser("search", help="hybrid search")
+    search = commands.add_parser("search", parents=[data_flag], help="hybrid search")
     search.add_argument("query")
     search.add_argument("-k", type=int, default=5)
     search.add_argument("--mode", choices=SEARCH_MODES, default="hybrid")
@@ -60,7 +63,7 @@ def _parser(settings: IndexSettings) -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true", help="print JSON")
     search.set_defaults(run=_run_search)
 
-    ask = commands.add_parser("ask", help="answer a question with citations")
+    ask = commands.add_parser("ask", parents=[data_flag], help="answer a question with citations")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print JSON")
     ask.set_defaults(run=_run_ask)

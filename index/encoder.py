@@ -36,6 +36,9 @@ class Encoder:
     def model(self) -> SentenceTransformer:
         with self._lock:
             if self._model is None:
+                from transformers.utils import logging as transformers_logging
+
+                transformers_logging.disable_progress_bar()  # "Loading weights" bars on every start
                 self._model = load_encoder(self.data_dir)
             return self._model
 

@@ -16,13 +16,9 @@ from .fusion import RRF_K, fuse_rrf
 from .highlight import make_snippet
 from .keyword_index import KeywordIndex
 from .models import SEARCH_MODES, Answer, Document, Hit, Passage, SearchFilters, SearchMode, SearchResult
-from .store import DataLayout
+from .store import DataLayout, sentence_cache_path
 from .suggest import Suggester
 from .vector_index import VectorIndex
-
-
-def sentence_cache_path(layout: DataLayout, model_name: str) -> Path:
-    return layout.cache / f"sentences-{model_name}.npz"
 
 
 class IndexNotBuilt(RuntimeError):

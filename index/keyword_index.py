@@ -94,6 +94,11 @@ class KeywordIndex:
             matches = [KeywordMatch(hit["passage_id"], float(hit.score)) for hit in results]
             return matches, len(results)
 
+    def unknown_terms(self, terms: Iterable[str]) -> set[str]:
+        """The terms that occur nowhere in the corpus."""
+        with self._index.reader() as reader:
+            return {t for t in terms if not any(reader.doc_frequency(f, t) for f in SEARCH_FIELDS)}
+
     def doc_count(self) -> int:
         return self._index.doc_count()
 

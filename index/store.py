@@ -71,6 +71,10 @@ class DataLayout:
             return ""
 
 
+def sentence_cache_path(layout: DataLayout, model_name: str) -> Path:
+    return layout.cache / f"sentences-{model_name}.npz"
+
+
 def write_atomic(path: Path, data: str | bytes) -> None:
     """Write a file so readers see either the old or the new content, never a mix."""
     path.parent.mkdir(parents=True, exist_ok=True)
