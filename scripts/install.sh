@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Set up everything the app and its tests need, idempotently:
+#   scripts/install.sh            Python virtualenv .venv from requirements.txt
+#   scripts/install.sh --browser  also Debian's chromium for the browser tests
+# The venv is (re)built when missing or when requirements.txt changed since it was made.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${PYTHON:-python3}"
+VENV=".venv"
+STAMP="$VENV/.requirements.sha256"
+want_browser=0
+for arg in "$@"; do
+  case "$arg" in
+    --browser) want_browser=1 ;;
+    *) echo "unknown option: $arg" >&2; exit 2 ;;
+  esac
+done
+
+requirements_hash=$(sha256sum requirements.txt | cut -d' ' -f1)
+if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$requirements_hash" ]; then
+  echo "==> installing Python packages into $VENV"
+  [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --upgrade pip
+  # torch first and pinned: an unpinned torch (or one pulled in by sentence-transformers)
+  # would be the multi-GB CUDA build; 2.13.0 is the CPU build.
+  "$VENV/bin/pip" install --quiet "$(grep -E '^torch==' requirements.txt)"
+  "$VENV/bin/pip" install --quiet -r requirements.txt
+  echo "$requirements_hash" > "$STAMP"
+fi
+
+if [ "$want_browser" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
+  echo "==> installing Debian chromium for the browser tests"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+fi
