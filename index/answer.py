@@ -41,8 +41,8 @@ class AnswerTuning:
     overlap_weight: float = 0.06
     figure_bonus: float = 0.06
     rank_weight: float = 0.05
-    threshold: float = 0.95
-    cross_lingual_threshold: float = 0.85
+    threshold: float = 0.97
+    cross_lingual_threshold: float = 0.84
     # Confidence = best score - unknown_term_penalty * share of the question's words that
     # occur nowhere in the corpus (营业收入, 失业率, 股价 …): the corpus cannot be talking
     # about something it never names.

@@ -13,6 +13,7 @@ import numpy as np
 from .analysis import load_user_dictionary
 from .embedding_cache import EmbeddingCache
 from .encoder import Encoder
+from .glossary import GLOSSARY_FILE
 from .keyword_index import build_keyword_index
 from .loader import LoadProblem, load_corpus, load_file
 from .models import Document, Passage
@@ -65,8 +66,9 @@ def build_index(
         stages["parse"] = time.perf_counter() - t
 
         folder = new_build_folder(layout)
-        if user_dictionary.is_file():
-            shutil.copyfile(user_dictionary, folder / USER_DICTIONARY)
+        for name in (USER_DICTIONARY, GLOSSARY_FILE):
+            if (corpus_dir / name).is_file():
+                shutil.copyfile(corpus_dir / name, folder / name)
 
         t = time.perf_counter()
         build_keyword_index(folder / "keyword", passages, _stage(progress, "keyword index", len(passages)))

@@ -19,16 +19,16 @@ def env_float(name: str, default: float) -> float:
 class IndexSettings:
     data_dir: Path  # DATA_DIR: every built artifact (default ./data)
     corpus_dir: Path  # CORPUS_DIR: the documents to index (default ./corpus, the bundled corpus)
-    keyword_weight: float = 1.0  # FUSION_KEYWORD_WEIGHT
-    vector_weight: float = 1.0  # FUSION_VECTOR_WEIGHT
+    keyword_weight: float = SearchConfig.keyword_weight  # FUSION_KEYWORD_WEIGHT
+    vector_weight: float = SearchConfig.vector_weight  # FUSION_VECTOR_WEIGHT
 
     @classmethod
     def from_env(cls) -> IndexSettings:
         return cls(
             data_dir=Path(os.environ.get("DATA_DIR") or "data"),
             corpus_dir=Path(os.environ.get("CORPUS_DIR") or REPO_ROOT / "corpus"),
-            keyword_weight=env_float("FUSION_KEYWORD_WEIGHT", 1.0),
-            vector_weight=env_float("FUSION_VECTOR_WEIGHT", 1.0),
+            keyword_weight=env_float("FUSION_KEYWORD_WEIGHT", SearchConfig.keyword_weight),
+            vector_weight=env_float("FUSION_VECTOR_WEIGHT", SearchConfig.vector_weight),
         )
 
     def search_config(self) -> SearchConfig:

@@ -1,0 +1,51 @@
+"""Cited answers on the real bundled index."""
+from __future__ import annotations
+
+import re
+
+
+def check_citations(engine, answer) -> None:
+    """Every answer sentence ends with [n]; every citation quotes its document exactly."""
+    markers = [int(n) for n in re.findall(r"\[(\d+)\]", answer.text)]
+    assert markers == [c.n for c in answer.citations]
+    for c in answer.citations:
+        doc = engine.document(c.doc_id)
+        assert doc.text[c.start:c.end] == c.quote
+        passage = engine.passage(c.passage_id)
+        assert passage.start <= c.start and c.end <= passage.end
+
+
+def test_chinese_figure_question_is_answered_with_the_figure(engine) -> None:
+    answer = engine.ask("江门前三季度地区生产总值是多少？")
+    assert answer.answered and answer.lang == "zh"
+    assert "2810.29亿元" in answer.citations[0].quote
+    check_citations(engine, answer)
+
+
+def test_how_many_question_prefers_the_sentence_with_the_count(engine) -> None:
+    answer = engine.ask("新会区目前有多少家各级专精特新企业？")
+    assert answer.answered
+    assert "133家" in answer.citations[0].quote
+    check_citations(engine, answer)
+
+
+def test_english_question_cites_the_chinese_passage(engine) -> None:
+    answer = engine.ask("What was Jiangmen's GDP in the first three quarters?")
+    assert answer.lang == "en"
+    assert any("2810.29亿元" in h.passage.text for h in answer.passages[:3])
+    if answer.answered:
+        check_citations(engine, answer)
+
+
+def test_unrelated_question_abstains_in_its_language(engine) -> None:
+    answer = engine.ask("江门的常住人口有多少？")
+    assert not answer.answered and answer.citations == []
+    assert "没有" in answer.text
+    assert answer.passages  # the closest passages are still listed
+    english = engine.ask("What is the capital of France?")
+    assert not english.answered and "does not say" in english.text
+
+
+def test_question_about_a_named_company_the_corpus_cannot_answer_abstains(engine) -> None:
+    answer = engine.ask("海目星现在的股价是多少？")
+    assert not answer.answered
