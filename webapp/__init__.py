@@ -1,0 +1,87 @@
+"""The web face of the library: a search page, document pages and a JSON API.
+
+    app = create_app(WebSettings.from_env())        # opens the index on first request
+    app = create_app(settings, engine=my_engine)     # tests: serve an engine they built
+
+Nothing heavy happens at import time or in `create_app`; `python -m webapp` preloads the
+engine and the model before gunicorn forks its workers.
+"""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, Response, g, request
+
+from index.engine import SearchEngine
+
+from .current import EXTENSION, EngineHolder
+from .errors import register_error_handlers
+from .i18n import CLIENT_MESSAGES, COOKIE, COOKIE_MAX_AGE, HTML_LANG, choose_language, format_date, translate
+from .security import register_security_headers
+from .settings import LANGUAGES, WebSettings
+
+__all__ = ["create_app", "WebSettings"]
+
+
+def create_app(settings: WebSettings | None = None, engine: SearchEngine | None = None) -> Flask:
+    settings = settings or WebSettings.from_env()
+    app = Flask(__name__)
+    app.config["WEB_SETTINGS"] = settings
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.config["JSON_SORT_KEYS"] = False
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the contract's field order
+    app.extensions[EXTENSION] = EngineHolder(settings, engine)
+
+    from .api import api, health
+    from .pages import pages
+
+    app.register_blueprint(api)
+    app.register_blueprint(health)
+    app.register_blueprint(pages)
+    register_error_handlers(app)
+    register_security_headers(app)
+    _register_language(app, settings)
+    app.add_template_filter(http_url)
+    return app
+
+
+def http_url(url: str) -> str:
+    """The URL if it is http(s), else "": a corpus `url: javascript:…` must not become a link."""
+    return url if url.lower().startswith(("http://", "https://")) else ""
+
+
+def _register_language(app: Flask, settings: WebSettings) -> None:
+    @app.before_request
+    def pick_language() -> None:
+        g.lang = choose_language(request, settings.default_lang)
+
+    @app.after_request
+    def keep_language(response: Response) -> Response:
+        asked = request.args.get("lang", "")
+        if asked in LANGUAGES and request.cookies.get(COOKIE) != asked:
+            response.set_cookie(COOKIE, asked, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True)
+        if response.mimetype == "text/html":
+            response.vary.update(("Accept-Language", "Cookie"))
+        return response
+
+    @app.context_processor
+    def template_helpers() -> dict[str, Any]:
+        lang = g.get("lang", settings.default_lang)
+        other = "en" if lang == "zh" else "zh"
+        return {
+            "lang": lang,
+            "html_lang": HTML_LANG[lang],
+            "t": lambda key, **values: translate(lang, key, **values),
+            "format_date": lambda date: format_date(date, lang),
+            "switch_url": _url_with(lang=other),
+            "client_messages": {key: translate(lang, key) for key in CLIENT_MESSAGES},
+            "max_query_chars": settings.max_query_chars,
+        }
+
+
+def _url_with(**changes: str) -> str:
+    params = {k: v for k, v in request.args.items() if k not in changes}
+    params.update(changes)
+    return f"{request.path}?{urlencode(params)}"

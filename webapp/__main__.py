@@ -1,0 +1,113 @@
+"""`python -m webapp --host 127.0.0.1 --port 8000`: build the index if missing, then serve.
+
+gunicorn runs WORKERS sync workers (2 by default). The app, the index and the embedding
+model are loaded once in the master before it forks (preload), so workers start warm
+and share those pages copy-on-write; each worker still picks up a newer build per
+request through `SearchEngine.refresh()`.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import Any, Sequence
+
+from gunicorn.app.base import BaseApplication
+
+from index.builder import BuildError, build_index
+from index.engine import SearchEngine
+
+from . import create_app
+from .settings import WebSettings
+
+# Warm-up queries run before forking: the first pays for loading the model and jieba's
+# dictionary, so no user request does. One per language.
+WARM_UP = ("江门工业", "industry")
+
+
+class WebServer(BaseApplication):  # type: ignore[misc]
+    """gunicorn with an app object we built ourselves (no import string, no config file)."""
+
+    def __init__(self, app: Any, options: dict[str, Any]) -> None:
+        self.application = app
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return self.application
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    settings = WebSettings.from_env()
+    args = _parser(settings).parse_args(argv)
+    if not SearchEngine.has_index(settings.data_dir):
+        print(f"no index in {settings.data_dir}: building it from {settings.corpus_dir} …", file=sys.stderr)
+        try:
+            summary = build_index(settings.corpus_dir, settings.data_dir)
+        except BuildError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"built {summary.documents} documents, {summary.passages} passages in {summary.seconds:.1f}s",
+              file=sys.stderr)
+    engine = warm_engine(settings)
+    app = create_app(settings, engine=engine)
+    WebServer(app, gunicorn_options(settings, args)).run()
+    return 0
+
+
+def warm_engine(settings: WebSettings) -> SearchEngine:
+    started = time.perf_counter()
+    engine = SearchEngine(settings.data_dir, config=settings.index.search_config())
+    for query in WARM_UP:
+        engine.ask(query)
+    print(f"index and model loaded in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    return engine
+
+
+def gunicorn_options(settings: WebSettings, args: argparse.Namespace) -> dict[str, Any]:
+    workers = args.workers or settings.workers
+    return {
+        "bind": f"{args.host}:{args.port}",
+        "workers": workers,
+        "worker_class": "sync",
+        "preload_app": True,
+        "timeout": settings.worker_timeout,
+        "accesslog": settings.access_log or None,
+        "errorlog": "-",
+        # The request line holds the URL-encoded query: 500 Chinese characters are 4.5 kB,
+        # over gunicorn's 4094-byte default, and must reach the app to get a proper 413.
+        "limit_request_line": 8190,
+        "post_fork": _post_fork(settings.torch_threads or max(1, (os.cpu_count() or 1) // workers)),
+        "proc_name": "webapp",
+        # gunicorn 25+ opens ~/.gunicorn/gunicorn.ctl by default; two servers on one
+        # machine (tests, benchmarks) would fight over it, and nothing here uses it.
+        "control_socket_disable": True,
+    }
+
+
+def _post_fork(threads: int) -> Any:
+    def post_fork(server: Any, worker: Any) -> None:
+        # Workers share the CPUs: without this each one would start one torch thread per
+        # core and they would fight over them under load.
+        import torch
+
+        torch.set_num_threads(threads)
+
+    return post_fork
+
+
+def _parser(settings: WebSettings) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m webapp", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"), help="address to bind (env HOST)")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")), help="port (env PORT)")
+    parser.add_argument("--workers", type=int, default=0, help=f"gunicorn workers (env WORKERS, now {settings.workers})")
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""The JSON API: the contract the page, the widget and outside clients share.
+
+Each view parses its parameters (webapp/params.py), calls the library, and serializes the
+result (webapp/serializers.py); nothing here knows how search works.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from .current import current_engine, holder
+from .errors import ApiError, bad, missing
+from .openapi import openapi_document
+from .params import int_param, query_text, search_params
+from .serializers import answer_json, document_json, document_summary_json, search_json
+
+api = Blueprint("api", __name__, url_prefix="/api")
+health = Blueprint("health", __name__)
+
+MAX_SUGGESTIONS = 20
+MAX_DOCUMENTS_PAGE = 1000
+
+
+def max_query_chars() -> int:
+    return current_app.config["WEB_SETTINGS"].max_query_chars
+
+
+@api.get("/search")
+def search() -> Response:
+    params = search_params(request.args, max_query_chars())
+    result = current_engine().search(params.q, k=params.k, mode=params.mode, filters=params.filters,
+                                      offset=params.offset)
+    return jsonify(search_json(result, params.k, params.offset))
+
+
+@api.route("/ask", methods=["GET", "POST"])
+def ask() -> Response:
+    question = query_text(_question_value(), max_query_chars())
+    return jsonify(answer_json(current_engine().ask(question)))
+
+
+def _question_value() -> Any:
+    if request.method == "GET":
+        return request.args.get("q")
+    body = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_body", 'the body must be a JSON object such as {"q": "…"}')
+    if "q" not in body:
+        raise missing("q")
+    if not isinstance(body["q"], str):
+        raise bad("q", "must be a string")
+    return body["q"]
+
+
+@api.get("/suggest")
+def suggest() -> Response:
+    raw = request.args.get("q")
+    if raw is None:
+        raise missing("q")
+    query_text(raw, max_query_chars(), required=False)  # only for the length check
+    # Unstripped on the right: a trailing space means "the word is finished".
+    prefix = raw.lstrip()
+    limit = int_param(request.args, "limit", 8, 1, MAX_SUGGESTIONS)
+    suggestions = current_engine().suggest(prefix, limit) if prefix.strip() else []
+    return jsonify({"query": raw, "suggestions": suggestions})
+
+
+@api.get("/documents")
+def documents() -> Response:
+    limit = int_param(request.args, "limit", 100, 1, MAX_DOCUMENTS_PAGE)
+    offset = int_param(request.args, "offset", 0, 0, 10**9)
+    engine = current_engine()
+    counts = holder().facets(engine).passages_per_document
+    docs = engine.documents()
+    page = docs[offset:offset + limit]
+    return jsonify({
+        "total": len(docs),
+        "offset": offset,
+        "limit": limit,
+        "documents": [document_summary_json(d, counts.get(d.id, 0)) for d in page],
+    })
+
+
+@api.get("/documents/<doc_id>")
+def document(doc_id: str) -> Response:
+    engine = current_engine()
+    doc = engine.document(doc_id)
+    if doc is None:
+        raise ApiError(404, "not_found", f"no document with id {doc_id!r}")
+    return jsonify(document_json(doc, engine.passages_of(doc_id)))
+
+
+@api.get("/openapi.json")
+def openapi() -> Response:
+    settings = current_app.config["WEB_SETTINGS"]
+    return jsonify(openapi_document(request.host_url.rstrip("/"), settings.max_query_chars))
+
+
+@health.get("/healthz")
+def healthz() -> Response:
+    engine = current_engine()
+    facets = holder().facets(engine)
+    return jsonify({
+        "status": "ok",
+        "build": engine.build.marker,
+        "documents": facets.documents,
+        "passages": facets.passages,
+    })

@@ -1,0 +1,93 @@
+"""The search engine an app serves, opened once per process and refreshed per request.
+
+`python -m webapp` opens the engine (and loads the model) in the gunicorn master before
+forking, so workers share it. Each request first calls `refresh()`, which switches to a
+build published since (one small file read when nothing changed).
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from flask import current_app, g
+
+from index.engine import SearchEngine
+
+from .errors import ApiError
+from .settings import WebSettings
+
+EXTENSION = "search_engine"
+
+
+@dataclass(frozen=True)
+class Facets:
+    """Filter choices offered on the page, from the documents of the current build."""
+
+    sources: list[str]
+    districts: list[str]
+    documents: int
+    passages: int
+    passages_per_document: dict[str, int]
+
+
+class EngineHolder:
+    def __init__(self, settings: WebSettings, engine: SearchEngine | None = None) -> None:
+        self.settings = settings
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._facets: tuple[str, Facets] | None = None
+        self._failed_marker = ""
+
+    def get(self) -> SearchEngine:
+        """The engine, opened on first use; 503 while no index has been built."""
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    if not SearchEngine.has_index(self.settings.data_dir):
+                        raise ApiError(503, "index_not_built",
+                                       "no index has been built yet: run `python -m index build`")
+                    self._engine = SearchEngine(self.settings.data_dir, config=self.settings.index.search_config())
+        return self._engine
+
+    def refreshed(self) -> SearchEngine:
+        engine = self.get()
+        try:
+            engine.refresh()
+        except Exception:
+            # A newly published build that cannot be opened must not take the site down:
+            # keep serving the build already loaded, and say so once per bad build.
+            marker = engine.layout.current_marker()
+            if marker != self._failed_marker:
+                self._failed_marker = marker
+                current_app.logger.exception("cannot open build %s; still serving %s", marker, engine.build.marker)
+        return engine
+
+    def facets(self, engine: SearchEngine) -> Facets:
+        marker = engine.build.marker
+        if self._facets is None or self._facets[0] != marker:
+            documents = engine.documents()
+            per_document: dict[str, int] = {}
+            for passage in engine.build.passages:
+                per_document[passage.doc_id] = per_document.get(passage.doc_id, 0) + 1
+            facets = Facets(
+                sources=sorted({d.source for d in documents if d.source}),
+                districts=sorted({d.district for d in documents if d.district}),
+                documents=len(documents),
+                passages=len(engine.build.passages),
+                passages_per_document=per_document,
+            )
+            self._facets = (marker, facets)
+        return self._facets[1]
+
+
+def holder() -> EngineHolder:
+    return current_app.extensions[EXTENSION]
+
+
+def current_engine() -> SearchEngine:
+    """The engine for this request, refreshed once per request."""
+    engine = g.get("search_engine")
+    if engine is None:
+        engine = holder().refreshed()
+        g.search_engine = engine
+    return engine

@@ -1,0 +1,205 @@
+"""The OpenAPI 3 description served at /api/openapi.json.
+
+Written by hand next to the views it describes; tests/test_api.py checks that every
+route is described, that every described route exists, and that real responses carry the
+required fields of their schemas.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .params import MAX_K, MAX_OFFSET
+
+API_VERSION = "1.0.0"
+
+
+def _string(description: str = "") -> dict[str, Any]:
+    return {"type": "string", "description": description} if description else {"type": "string"}
+
+
+def _object(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    return {"type": "object", "required": required if required is not None else list(properties),
+            "properties": properties}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json(_ref("Error"), description)
+
+
+def _query(name: str, description: str, schema: dict[str, Any], required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+
+
+def schemas() -> dict[str, Any]:
+    hit = _object({
+        "passage_id": _string("stable id of the passage, `<doc_id>-p<n>`"),
+        "doc_id": _string(),
+        "title": _string("title of the document"),
+        "text": _string("the passage, plain text"),
+        "snippet": _string("escaped HTML: a window of the text with <mark> around matched terms"),
+        "score": {"type": "number", "description": "fused score in hybrid mode, the side's own score otherwise"},
+        "date": _string("ISO date of the document, YYYY-MM-DD or YYYY-MM"),
+        "source": _string(),
+        "url": _string("original address, empty when unknown"),
+        "district": _string(),
+        "heading": _string("section headings above the passage, joined by ' · '"),
+        "lang": _string("language of the passage: zh or en"),
+        "start": {"type": "integer", "description": "offset of the passage in the document text"},
+        "end": {"type": "integer"},
+    }, required=["passage_id", "doc_id", "title", "text", "snippet", "score", "date", "source", "url"])
+    citation = _object({
+        "n": {"type": "integer", "description": "the number used by the [n] marker in the answer"},
+        "passage_id": _string(),
+        "doc_id": _string(),
+        "title": _string(),
+        "quote": _string("the quoted sentence, verbatim"),
+        "start": {"type": "integer", "description": "offset of the quote in the document text"},
+        "end": {"type": "integer"},
+        "url": _string(),
+    })
+    passage = _object({"passage_id": _string(), "heading": _string(), "text": _string(),
+                       "start": {"type": "integer"}, "end": {"type": "integer"}})
+    block = _object({"kind": {"type": "string", "enum": ["heading", "paragraph", "caption"]},
+                     "level": {"type": "integer"}, "text": _string(),
+                     "start": {"type": "integer"}, "end": {"type": "integer"}})
+    summary = _object({"doc_id": _string(), "title": _string(), "date": _string(), "source": _string(),
+                       "district": _string(), "lang": _string(), "url": _string(),
+                       "chars": {"type": "integer"}, "passages": {"type": "integer"}})
+    return {
+        "Hit": hit,
+        "Citation": citation,
+        "SearchResponse": _object({
+            "query": _string(), "total": {"type": "integer"}, "took_ms": {"type": "number"},
+            "results": {"type": "array", "items": _ref("Hit")},
+            "mode": _string(), "k": {"type": "integer"}, "offset": {"type": "integer"},
+        }, required=["query", "total", "took_ms", "results"]),
+        "AskResponse": _object({
+            "question": _string(),
+            "answered": {"type": "boolean", "description": "false when the corpus does not answer"},
+            "answer": _string("the answer; every sentence ends with [n] markers matching citations[].n, "
+                              "or the 'the corpus does not say' message when not answered"),
+            "citations": {"type": "array", "items": _ref("Citation")},
+            "passages": {"type": "array", "items": _ref("Hit"), "description": "the closest passages"},
+            "took_ms": {"type": "number"},
+            "lang": _string("language of the question"),
+            "confidence": {"type": "number"},
+        }, required=["question", "answered", "answer", "citations", "passages", "took_ms"]),
+        "SuggestResponse": _object({"query": _string(), "suggestions": {"type": "array", "items": _string()}}),
+        "DocumentSummary": summary,
+        "DocumentList": _object({"total": {"type": "integer"}, "offset": {"type": "integer"},
+                                 "limit": {"type": "integer"},
+                                 "documents": {"type": "array", "items": _ref("DocumentSummary")}}),
+        "Block": block,
+        "Passage": passage,
+        "Document": _object({
+            "doc_id": _string(), "title": _string(), "date": _string(), "source": _string(),
+            "district": _string(), "lang": _string(), "url": _string(),
+            "meta": {"type": "object", "description": "other front-matter keys, as given"},
+            "text": _string("the whole text; every offset points into it"),
+            "blocks": {"type": "array", "items": _ref("Block")},
+            "passages": {"type": "array", "items": _ref("Passage")},
+        }),
+        "Health": _object({"status": _string(), "build": _string(), "documents": {"type": "integer"},
+                           "passages": {"type": "integer"}}),
+        "Error": _object({"error": _object({
+            "code": _string("machine-readable: missing_parameter, bad_parameter, bad_body, query_too_long, "
+                            "payload_too_large, not_found, method_not_allowed, index_not_built, internal_error"),
+            "message": _string("what went wrong and how to fix it"),
+        })}),
+    }
+
+
+def _search_parameters(max_chars: int) -> list[dict[str, Any]]:
+    return [
+        _query("q", f"the query, 1 to {max_chars} characters", {"type": "string", "maxLength": max_chars}, True),
+        _query("k", "results per page", {"type": "integer", "minimum": 1, "maximum": MAX_K, "default": 10}),
+        _query("offset", "results to skip", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}),
+        _query("mode", "which index to search", {"type": "string", "enum": ["hybrid", "keyword", "vector"],
+                                                 "default": "hybrid"}),
+        _query("source", "only documents from this source", {"type": "string"}),
+        _query("district", "only documents about this district", {"type": "string"}),
+        _query("date_from", "inclusive: YYYY-MM-DD, YYYY-MM or YYYY", {"type": "string"}),
+        _query("date_to", "inclusive: YYYY-MM-DD, YYYY-MM or YYYY (2023-11 means to the end of November)",
+               {"type": "string"}),
+    ]
+
+
+def _bad_input() -> dict[str, Any]:
+    return {"400": _error("a parameter is missing or bad"), "413": _error("the query is too long")}
+
+
+def paths(max_chars: int) -> dict[str, Any]:
+    ask_get = {
+        "summary": "Answer a question with cited sentences from the corpus",
+        "parameters": [_query("q", "the question", {"type": "string", "maxLength": max_chars}, True)],
+        "responses": {"200": _json(_ref("AskResponse"), "the answer"), **_bad_input()},
+    }
+    ask_post = {
+        "summary": "Answer a question (the question in a JSON body)",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _object(
+            {"q": {"type": "string", "maxLength": max_chars}})}}},
+        "responses": {"200": _json(_ref("AskResponse"), "the answer"), **_bad_input()},
+    }
+    return {
+        "/api/search": {"get": {
+            "summary": "Hybrid (keyword + vector) search over passages",
+            "parameters": _search_parameters(max_chars),
+            "responses": {"200": _json(_ref("SearchResponse"), "one page of results"), **_bad_input()},
+        }},
+        "/api/ask": {"get": ask_get, "post": ask_post},
+        "/api/suggest": {"get": {
+            "summary": "Completions of a query prefix, for search-as-you-type",
+            "parameters": [
+                _query("q", "what has been typed so far", {"type": "string", "maxLength": max_chars}, True),
+                _query("limit", "how many", {"type": "integer", "minimum": 1, "maximum": 20, "default": 8}),
+            ],
+            "responses": {"200": _json(_ref("SuggestResponse"), "completions, best first"), **_bad_input()},
+        }},
+        "/api/documents": {"get": {
+            "summary": "The documents of the index",
+            "parameters": [
+                _query("limit", "page size", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}),
+                _query("offset", "documents to skip", {"type": "integer", "minimum": 0, "default": 0}),
+            ],
+            "responses": {"200": _json(_ref("DocumentList"), "one page of documents"),
+                          "400": _error("a parameter is bad")},
+        }},
+        "/api/documents/{doc_id}": {"get": {
+            "summary": "One document with its blocks, passages and their offsets",
+            "parameters": [{"name": "doc_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": _json(_ref("Document"), "the document"), "404": _error("no such document")},
+        }},
+        "/api/openapi.json": {"get": {
+            "summary": "This description",
+            "responses": {"200": {"description": "an OpenAPI 3 document",
+                                  "content": {"application/json": {"schema": {"type": "object"}}}}},
+        }},
+        "/healthz": {"get": {
+            "summary": "Whether the service can answer, and which build it serves",
+            "responses": {"200": _json(_ref("Health"), "serving"), "503": _error("no index built yet")},
+        }},
+    }
+
+
+def openapi_document(server_url: str, max_chars: int) -> dict[str, Any]:
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Bilingual search and cited answers",
+            "version": API_VERSION,
+            "description": "Search Chinese and English documents and get answers quoted from them. "
+                           "Every error is {\"error\": {\"code\", \"message\"}} with a 4xx/5xx status; "
+                           "JSON is UTF-8 with Chinese written as is.",
+        },
+        "servers": [{"url": server_url}],
+        "paths": paths(max_chars),
+        "components": {"schemas": schemas()},
+    }

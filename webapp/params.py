@@ -1,0 +1,96 @@
+"""Request parameters, checked once for the API and the pages alike.
+
+Every bad value becomes an `ApiError` whose message names the parameter and the fix, so
+no bad input reaches the library as an exception it would turn into a 500.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from werkzeug.datastructures import MultiDict
+
+from index.filters import BadFilter, date_bounds
+from index.models import SEARCH_MODES, SearchFilters, SearchMode
+
+from .errors import ApiError, bad, missing
+
+MAX_K = 50
+MAX_OFFSET = 1000
+MAX_FILTER_CHARS = 100
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    q: str
+    k: int
+    offset: int
+    mode: SearchMode
+    filters: SearchFilters
+
+
+def query_text(value: str | None, max_chars: int, name: str = "q", required: bool = True) -> str:
+    """The stripped query; missing/blank is 400 when required, too long is 413."""
+    if value is None:
+        if required:
+            raise missing(name)
+        return ""
+    if not isinstance(value, str):
+        raise bad(name, "must be a string")
+    text = value.strip()
+    if not text and required:
+        raise bad(name, "must not be empty")
+    if len(text) > max_chars:
+        raise ApiError(413, "query_too_long", f"'{name}' is {len(text)} characters long; the limit is {max_chars}")
+    return text
+
+
+def int_param(args: MultiDict[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = args.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise bad(name, f"must be a whole number from {low} to {high}") from None
+    if not low <= value <= high:
+        raise bad(name, f"must be from {low} to {high}, not {value}")
+    return value
+
+
+def mode_param(args: MultiDict[str, str]) -> SearchMode:
+    mode = (args.get("mode") or "hybrid").strip()
+    if mode not in SEARCH_MODES:
+        raise bad("mode", f"must be one of {', '.join(SEARCH_MODES)}")
+    return mode  # type: ignore[return-value]
+
+
+def filters_param(args: MultiDict[str, str]) -> SearchFilters:
+    values: dict[str, str | None] = {}
+    for name in ("source", "district", "date_from", "date_to"):
+        value = (args.get(name) or "").strip()
+        if len(value) > MAX_FILTER_CHARS:
+            raise bad(name, f"at most {MAX_FILTER_CHARS} characters")
+        values[name] = value or None
+    for name in ("date_from", "date_to"):
+        try:
+            date_bounds(SearchFilters(**{name: values[name]}))
+        except BadFilter as exc:
+            raise bad(name, str(exc)) from None
+        if values[name] and not _plausible_date(values[name]):
+            raise bad(name, f"{values[name]!r} is not a real date (month 01-12, day 01-31)")
+    return SearchFilters(**values)
+
+
+def _plausible_date(value: str) -> bool:
+    parts = [int(p) for p in value.split("-")]
+    return (len(parts) < 2 or 1 <= parts[1] <= 12) and (len(parts) < 3 or 1 <= parts[2] <= 31)
+
+
+def search_params(args: MultiDict[str, str], max_chars: int, default_k: int = 10) -> SearchParams:
+    return SearchParams(
+        q=query_text(args.get("q"), max_chars),
+        k=int_param(args, "k", default_k, 1, MAX_K),
+        offset=int_param(args, "offset", 0, 0, MAX_OFFSET),
+        mode=mode_param(args),
+        filters=filters_param(args),
+    )

@@ -1,0 +1,112 @@
+"""Library objects -> the JSON contract of the API (the names here are the contract).
+
+The page, the embeddable widget and outside clients all read these shapes; docs/WEBAPP.md
+and /api/openapi.json describe them. Extra fields may be added, listed ones never renamed.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from index.models import Answer, Citation, Document, Hit, Passage, SearchResult
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    p = hit.passage
+    return {
+        "passage_id": p.id,
+        "doc_id": p.doc_id,
+        "title": p.title,
+        "text": p.text,
+        "snippet": hit.snippet,
+        "score": round(float(hit.score), 6),
+        "date": p.date,
+        "source": p.source,
+        "url": p.url,
+        # beyond the contract: what the page shows, and where the passage sits
+        "district": p.district,
+        "heading": p.heading,
+        "lang": p.lang,
+        "start": p.start,
+        "end": p.end,
+    }
+
+
+def search_json(result: SearchResult, k: int, offset: int) -> dict[str, Any]:
+    return {
+        "query": result.query,
+        "total": result.total,
+        "took_ms": round(result.took_ms, 1),
+        "results": [hit_json(h) for h in result.hits],
+        "mode": result.mode,
+        "k": k,
+        "offset": offset,
+    }
+
+
+def citation_json(citation: Citation) -> dict[str, Any]:
+    return {
+        "n": citation.n,
+        "passage_id": citation.passage_id,
+        "doc_id": citation.doc_id,
+        "title": citation.title,
+        "quote": citation.quote,
+        "start": citation.start,
+        "end": citation.end,
+        "url": citation.url,
+    }
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    return {
+        "question": answer.question,
+        "answered": answer.answered,
+        "answer": answer.text,
+        "citations": [citation_json(c) for c in answer.citations],
+        "passages": [hit_json(h) for h in answer.passages],
+        "took_ms": round(answer.took_ms, 1),
+        "lang": answer.lang,
+        "confidence": round(float(answer.confidence), 4),
+    }
+
+
+def document_summary_json(doc: Document, passage_count: int) -> dict[str, Any]:
+    return {
+        "doc_id": doc.id,
+        "title": doc.title,
+        "date": doc.date,
+        "source": doc.source,
+        "district": doc.district,
+        "lang": doc.lang,
+        "url": doc.url,
+        "chars": len(doc.text),
+        "passages": passage_count,
+    }
+
+
+def passage_json(passage: Passage) -> dict[str, Any]:
+    return {
+        "passage_id": passage.id,
+        "heading": passage.heading,
+        "text": passage.text,
+        "start": passage.start,
+        "end": passage.end,
+    }
+
+
+def document_json(doc: Document, passages: list[Passage]) -> dict[str, Any]:
+    return {
+        "doc_id": doc.id,
+        "title": doc.title,
+        "date": doc.date,
+        "source": doc.source,
+        "district": doc.district,
+        "lang": doc.lang,
+        "url": doc.url,
+        "meta": doc.meta,
+        "text": doc.text,
+        "blocks": [
+            {"kind": b.kind, "level": b.level, "text": b.text, "start": b.start, "end": b.end}
+            for b in doc.blocks
+        ],
+        "passages": [passage_json(p) for p in passages],
+    }

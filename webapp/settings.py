@@ -1,0 +1,93 @@
+"""Web settings from environment variables, built on the library's `IndexSettings`.
+
+| variable            | default    | meaning                                                        |
+|---------------------|------------|----------------------------------------------------------------|
+| DATA_DIR            | ./data     | built index (see index/settings.py)                            |
+| CORPUS_DIR          | ./corpus   | documents the index is built from when it is missing           |
+| MAX_QUERY_CHARS     | 500        | longer queries get 413 query_too_long                          |
+| MAX_BODY_BYTES      | 65536      | larger request bodies (POST /api/ask) get 413                  |
+| PAGE_SIZE           | 10         | results per page on the search page                            |
+| DEFAULT_LANG        | zh         | interface language when neither cookie nor Accept-Language say |
+| ALLOWED_ORIGINS     | (empty)    | comma-separated origins allowed to call the API from a browser |
+|                     |            | (kept for the embeddable widget; empty means same origin only) |
+| WORKERS             | 2          | gunicorn sync workers for `python -m webapp`                   |
+| WORKER_TIMEOUT      | 60         | seconds before gunicorn restarts a stuck worker                |
+| ACCESS_LOG          | -          | gunicorn access log: "-" for stdout, a path, or empty for none |
+| TORCH_THREADS       | 0          | torch threads per worker; 0 = CPU count / WORKERS, at least 1  |
+
+FUSION_KEYWORD_WEIGHT and FUSION_VECTOR_WEIGHT are read by IndexSettings.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.settings import IndexSettings
+
+LANGUAGES = ("zh", "en")
+
+
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from exc
+    if number < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, not {number}")
+    return number
+
+
+def env_list(name: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in os.environ.get(name, "").split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    index: IndexSettings = field(default_factory=IndexSettings.from_env)
+    max_query_chars: int = 500
+    max_body_bytes: int = 64 * 1024
+    page_size: int = 10
+    default_lang: str = "zh"
+    allowed_origins: tuple[str, ...] = ()
+    workers: int = 2
+    worker_timeout: int = 60
+    access_log: str = "-"
+    torch_threads: int = 0
+
+    @classmethod
+    def from_env(cls) -> WebSettings:
+        default_lang = os.environ.get("DEFAULT_LANG", "").strip().lower() or "zh"
+        if default_lang not in LANGUAGES:
+            raise ValueError(f"DEFAULT_LANG must be one of {', '.join(LANGUAGES)}, not {default_lang!r}")
+        return cls(
+            index=IndexSettings.from_env(),
+            max_query_chars=env_int("MAX_QUERY_CHARS", 500, minimum=1),
+            max_body_bytes=env_int("MAX_BODY_BYTES", 64 * 1024, minimum=1024),
+            page_size=env_int("PAGE_SIZE", 10, minimum=1),
+            default_lang=default_lang,
+            allowed_origins=env_list("ALLOWED_ORIGINS"),
+            workers=env_int("WORKERS", 2, minimum=1),
+            worker_timeout=env_int("WORKER_TIMEOUT", 60, minimum=1),
+            access_log=os.environ.get("ACCESS_LOG", "-").strip(),
+            torch_threads=env_int("TORCH_THREADS", 0),
+        )
+
+    @classmethod
+    def for_data_dir(cls, data_dir: Path, **overrides: object) -> WebSettings:
+        """Defaults over a given data directory (tests, benchmarks)."""
+        base = IndexSettings.from_env()
+        index = IndexSettings(data_dir=Path(data_dir), corpus_dir=base.corpus_dir,
+                              keyword_weight=base.keyword_weight, vector_weight=base.vector_weight)
+        return cls(index=index, **overrides)  # type: ignore[arg-type]
+
+    @property
+    def data_dir(self) -> Path:
+        return self.index.data_dir
+
+    @property
+    def corpus_dir(self) -> Path:
+        return self.index.corpus_dir
