@@ -13,6 +13,7 @@ from typing import Callable, Sequence
 
 from .builder import BuildError, BuildSummary, add_documents, build_index
 from .engine import IndexNotBuilt, SearchEngine
+from .ingest import run_pending_builds
 from .models import SEARCH_MODES, SearchFilters
 from .settings import IndexSettings
 
@@ -52,6 +53,12 @@ def _parser(settings: IndexSettings) -> argparse.ArgumentParser:
     add.add_argument("--quiet", action="store_true")
     add.set_defaults(run=_run_add)
 
+    reindex = commands.add_parser("reindex", parents=[data_flag],
+                                  help="build while uploads are pending (what the admin API starts)")
+    reindex.add_argument("--corpus", type=Path, default=settings.corpus_dir, help="corpus folder (env CORPUS_DIR)")
+    reindex.add_argument("--force", action="store_true", help="build even if nothing is pending")
+    reindex.set_defaults(run=_run_reindex)
+
     search = commands.add_parser("search", parents=[data_flag], help="hybrid search")
     search.add_argument("query")
     search.add_argument("-k", type=int, default=5)
@@ -87,6 +94,12 @@ def _run_add(args: argparse.Namespace, settings: IndexSettings) -> int:
     if documents:
         _print_summary(build_index(args.corpus, args.data, progress=None if args.quiet else _progress_bars()))
     return EXIT_SKIPPED if problems else 0
+
+
+def _run_reindex(args: argparse.Namespace, settings: IndexSettings) -> int:
+    builds = run_pending_builds(args.corpus, args.data, force=args.force)
+    print(f"reindex: {builds} build(s)")
+    return 0
 
 
 def _run_search(args: argparse.Namespace, settings: IndexSettings) -> int:

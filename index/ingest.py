@@ -1,0 +1,195 @@
+"""Add documents while the app serves: durable uploads and a background reindex.
+
+An upload is checked, then written as `DATA_DIR/added/<doc_id>.md` (fsynced, atomic rename)
+*before* the caller answers, and a pending marker is set. A reindex process builds while
+searches keep using the old build, and loops while the marker is set, so an upload that
+arrives mid-build is never left out. If anything is killed, the files and the marker are on
+disk; `reindex_needed` tells the next start to pick them up.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from .loader import SUPPORTED_SUFFIXES, BadDocument, document_from_record, load_file
+from .models import Document
+from .store import DataLayout, write_atomic
+
+PENDING_FILE = "reindex.pending"
+REINDEX_LOCK = "reindex.lock"
+
+
+class IngestError(ValueError):
+    """Uploads refused; nothing was saved. `problems` says why, one line per file."""
+
+    def __init__(self, problems: list[str], conflict: bool = False) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+        self.conflict = conflict  # True when the only trouble is ids that already exist
+
+
+def ingest_files(data_dir: Path, uploads: list[tuple[str, bytes]], protected_ids: set[str]) -> list[Document]:
+    """Check uploaded files (name, content) in any corpus format and save their documents.
+
+    All or nothing: one bad file refuses the whole request, so a client never has to work
+    out which half of its upload landed.
+    """
+    documents: list[Document] = []
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="upload-") as scratch:
+        for n, (name, content) in enumerate(uploads):
+            suffix = Path(name).suffix.lower()
+            if suffix not in SUPPORTED_SUFFIXES:
+                problems.append(f"{name}: unsupported file type (use {', '.join(SUPPORTED_SUFFIXES)})")
+                continue
+            path = Path(scratch) / f"{n}-{Path(name).stem[:50] or 'upload'}{suffix}"
+            path.write_bytes(content)
+            docs, file_problems = load_file(path)
+            problems.extend(f"{name}: {p.reason}" for p in file_problems)
+            documents.extend(docs)
+    return _save(data_dir, documents, problems, protected_ids)
+
+
+def ingest_records(data_dir: Path, records: list[Any], protected_ids: set[str]) -> list[Document]:
+    """Check JSON documents ({"id", "title", "text", …}) and save them."""
+    documents: list[Document] = []
+    problems: list[str] = []
+    for n, record in enumerate(records):
+        try:
+            if not isinstance(record, dict):
+                raise BadDocument("must be a JSON object")
+            documents.append(document_from_record(record, path=f"document {n}"))
+        except BadDocument as exc:
+            problems.append(f"document {n}: {exc}")
+    return _save(data_dir, documents, problems, protected_ids)
+
+
+def _save(data_dir: Path, documents: list[Document], problems: list[str], protected_ids: set[str]) -> list[Document]:
+    if not documents and not problems:
+        problems.append("no documents in the upload")
+    seen: set[str] = set()
+    conflicts = []
+    for doc in documents:
+        if doc.id in protected_ids:
+            conflicts.append(f"{doc.id}: id belongs to a bundled corpus document and cannot be replaced")
+        elif doc.id in seen:
+            problems.append(f"{doc.id}: id appears twice in the upload")
+        seen.add(doc.id)
+    if problems or conflicts:
+        raise IngestError(problems + conflicts, conflict=not problems)
+    added = DataLayout(data_dir).added
+    for doc in documents:
+        write_atomic(added / f"{doc.id}.md", document_to_markdown(doc))
+    mark_reindex_pending(data_dir)
+    return documents
+
+
+def document_to_markdown(doc: Document) -> str:
+    """The project's own format, so an added document rebuilds exactly like a bundled one."""
+    import yaml
+
+    front: dict[str, Any] = {"id": doc.id, "title": doc.title, "lang": doc.lang}
+    for key in ("date", "source", "district", "url"):
+        if getattr(doc, key):
+            front[key] = getattr(doc, key)
+    front.update(doc.meta)
+    parts = []
+    for block in doc.blocks:
+        if block.kind == "heading":
+            parts.append("#" * max(1, block.level or 2) + " " + block.text)
+        elif block.kind == "caption":
+            parts.append("> " + block.text)
+        else:
+            parts.append(block.text)
+    header = yaml.safe_dump(front, allow_unicode=True, sort_keys=False)
+    return f"---\n{header}---\n\n" + "\n\n".join(parts) + "\n"
+
+
+def mark_reindex_pending(data_dir: Path) -> None:
+    write_atomic(data_dir / PENDING_FILE, f"{time.time()}\n")
+
+
+def reindex_pending(data_dir: Path) -> bool:
+    return (data_dir / PENDING_FILE).exists()
+
+
+def reindex_needed(data_dir: Path) -> bool:
+    """True when uploads are waiting: a pending marker, or added files newer than the build."""
+    if reindex_pending(data_dir):
+        return True
+    layout = DataLayout(data_dir)
+    current = layout.current_build()
+    if current is None:
+        return True
+    built_at = (current / "manifest.json").stat().st_mtime
+    return any(p.stat().st_mtime > built_at for p in layout.added.glob("*") if p.is_file())
+
+
+def reindex_running(data_dir: Path) -> bool:
+    with _try_lock(data_dir / REINDEX_LOCK) as got:
+        return not got
+
+
+@contextmanager
+def _try_lock(path: Path) -> Iterator[bool]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def run_pending_builds(corpus_dir: Path, data_dir: Path, force: bool = False) -> int:
+    """Build while the pending marker is set; returns the number of builds. One runner at a time.
+
+    The marker is cleared *before* each build, so an upload landing during a build sets it
+    again and causes one more build. After letting go of the lock the marker is checked once
+    more: a request that saw the lock held (and so started no runner) is still served.
+    """
+    from .builder import build_index
+
+    builds = 0
+    if force:
+        mark_reindex_pending(data_dir)
+    while True:
+        with _try_lock(data_dir / REINDEX_LOCK) as got:
+            if not got:
+                return builds
+            while reindex_pending(data_dir):
+                (data_dir / PENDING_FILE).unlink(missing_ok=True)
+                build_index(corpus_dir, data_dir)
+                builds += 1
+        if not reindex_pending(data_dir):
+            return builds
+
+
+def start_reindex(corpus_dir: Path, data_dir: Path) -> None:
+    """Mark a reindex as wanted and start a detached runner; returns at once.
+
+    A separate process, so the build's memory and CPU never sit inside a serving worker, and
+    a worker restart cannot kill it halfway (it would not matter: see store.py).
+    """
+    mark_reindex_pending(data_dir)
+    if reindex_running(data_dir):
+        return
+    log = open(data_dir / "reindex.log", "ab")
+    subprocess.Popen(
+        [sys.executable, "-m", "index", "--data", str(data_dir), "reindex", "--corpus", str(corpus_dir)],
+        stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    log.close()
