@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON="${PYTHON:-python3}"
-VENV=".venv"
+VENV="${VENV:-.venv}"
 STAMP="$VENV/.requirements.sha256"
 want_browser=0
 for arg in "$@"; do
@@ -23,8 +23,14 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$requireme
   [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --upgrade pip
   # torch first and pinned: an unpinned torch (or one pulled in by sentence-transformers)
-  # would be the multi-GB CUDA build; 2.13.0 is the CPU build.
-  "$VENV/bin/pip" install --quiet "$(grep -E '^torch==' requirements.txt)"
+  # would be the multi-GB CUDA build. Our machines have the 2.13.0 CPU build on local disk;
+  # elsewhere (the Docker image) TORCH_INDEX_URL points pip at PyTorch's CPU-only wheels.
+  torch_pin="$(grep -E '^torch==' requirements.txt)"
+  if [ -n "${TORCH_INDEX_URL:-}" ]; then
+    "$VENV/bin/pip" install --quiet --index-url "$TORCH_INDEX_URL" "$torch_pin"
+  else
+    "$VENV/bin/pip" install --quiet "$torch_pin"
+  fi
   "$VENV/bin/pip" install --quiet -r requirements.txt
   echo "$requirements_hash" > "$STAMP"
 fi
