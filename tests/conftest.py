@@ -61,3 +61,72 @@ def share_caches(source: Path, target: Path) -> None:
         link = target / name
         if not link.exists():
             link.symlink_to((source / name).resolve(), target_is_directory=True)
+
+
+# --- Web app (issue 3): the real app over real indexes, served over HTTP ---------------
+
+# A document written to attack every place corpus text is shown: title, heading, body,
+# the quote of an answer, and the url field.
+HOSTILE_DOCUMENT = """---
+id: hostile-test-doc
+title: "<script>alert(1)</script>注入测试标题<img src=x onerror=alert(1)>"
+date: 2024-02
+source: 测试来源
+district: 江门
+lang: zh
+url: "javascript:alert(1)"
+---
+
+## <b onmouseover=alert(1)>注入测试小标题</b>
+
+注入测试段落的编号是<script>alert(1)</script>零零七号。注入测试段落里还有一张图片<img src=x onerror=alert(1)>，它不能加载。
+
+注入测试的第二段说：页面必须把<iframe src="javascript:alert(1)"></iframe>这些标签当作普通文字显示。
+"""
+
+
+@pytest.fixture(scope="session")
+def web_app(bundled_data_dir: Path, engine):
+    from webapp import create_app
+    from webapp.settings import WebSettings
+
+    return create_app(WebSettings.for_data_dir(bundled_data_dir), engine=engine)
+
+
+@pytest.fixture(scope="session")
+def live_server(web_app):
+    """Base URL of the app over the bundled corpus, served from a thread."""
+    from tests.servers import serve_in_thread
+
+    with serve_in_thread(web_app) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="session")
+def hostile_data_dir(test_data_dir: Path, encoder) -> Path:
+    """The bundled corpus plus HOSTILE_DOCUMENT, built into its own data directory."""
+    import shutil
+
+    from index.builder import build_index
+
+    corpus = test_data_dir / "hostile-corpus"
+    shutil.rmtree(corpus, ignore_errors=True)
+    shutil.copytree(BUNDLED_CORPUS, corpus)
+    (corpus / "hostile-test-doc.md").write_text(HOSTILE_DOCUMENT, encoding="utf-8")
+    data_dir = test_data_dir / "hostile"
+    data_dir.mkdir(exist_ok=True)
+    share_caches(test_data_dir, data_dir)
+    build_index(corpus, data_dir, encoder=encoder)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def hostile_server(hostile_data_dir: Path, encoder):
+    from index.engine import SearchEngine
+    from tests.servers import serve_in_thread
+    from webapp import create_app
+    from webapp.settings import WebSettings
+
+    app = create_app(WebSettings.for_data_dir(hostile_data_dir), engine=SearchEngine(hostile_data_dir, encoder=encoder))
+    with serve_in_thread(app) as base_url:
+        yield base_url

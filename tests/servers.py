@@ -1,0 +1,94 @@
+"""Real HTTP servers for tests: the app in a thread, or `python -m webapp` under gunicorn.
+
+    with serve_in_thread(create_app(settings, engine=engine)) as base_url:
+        requests.get(base_url + "/healthz")
+
+    with serve_with_gunicorn(data_dir, workers=2) as base_url:
+        ...
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import requests
+from werkzeug.serving import make_server
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serve_in_thread(app, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve a WSGI app on a free port from a daemon thread; yields its base URL."""
+    server = make_server(host, 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="test-http-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@contextmanager
+def serve_with_gunicorn(
+    data_dir: Path, workers: int = 2, env: dict[str, str] | None = None, startup_timeout: float = 120.0
+) -> Iterator[str]:
+    """Run `python -m webapp` (gunicorn, preloaded) over `data_dir`; yields its base URL."""
+    port = free_port()
+    child_env = {
+        **os.environ,
+        "DATA_DIR": str(data_dir),
+        "WORKERS": str(workers),
+        "ACCESS_LOG": "",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        **(env or {}),
+    }
+    log_dir = REPO_ROOT / "test-output" / "server-logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = (log_dir / f"gunicorn-{port}.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "webapp", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=REPO_ROOT, env=child_env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(base_url, process, startup_timeout, Path(log.name))
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def wait_until_healthy(base_url: str, process: subprocess.Popen, timeout: float, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(base_url + "/healthz", timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"server not healthy after {timeout:.0f}s:\n{log.read_text()[-3000:]}")
