@@ -320,7 +320,7 @@ def test_hostile_document_is_escaped_in_every_response(hostile_server):
         html = get(hostile_server, path, **params).text
         assert "<script>alert" not in html and "<img src=x" not in html and "<iframe" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-        assert not re.search(r"(href|src)=\"?javascript:", html, re.I)
+        assert not re.search(r"(href|src)=\"?javascript:", html, re.IGNORECASE)
 
 
 # --- the deployed shape: python -m webapp under gunicorn --------------------------------

@@ -21,7 +21,7 @@ from .i18n import CLIENT_MESSAGES, COOKIE, COOKIE_MAX_AGE, HTML_LANG, choose_lan
 from .security import register_security_headers
 from .settings import LANGUAGES, WebSettings
 
-__all__ = ["create_app", "WebSettings"]
+__all__ = ["WebSettings", "create_app"]
 
 
 def create_app(settings: WebSettings | None = None, engine: SearchEngine | None = None) -> Flask:

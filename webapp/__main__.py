@@ -11,7 +11,8 @@ import argparse
 import os
 import sys
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from gunicorn.app.base import BaseApplication
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from index.models import Block, Document, Passage
 
@@ -54,7 +55,7 @@ def document_view(doc: Document, passages: list[Passage], highlight: tuple[int, 
     ends = [p.end for p in ordered]
     # Passages come in reading order and are not nested, so their ends ascend too and the
     # passages touching a block are found by two binary searches.
-    ascending = all(a <= b for a, b in zip(ends, ends[1:]))
+    ascending = all(a <= b for a, b in pairwise(ends))
 
     def touching(block: Block) -> list[Passage]:
         if not ascending:  # not the library's shape: scan instead
@@ -72,7 +73,7 @@ def _block_view(doc: Document, block: Block, touching: list[Passage], highlight:
         cuts.update(x for x in highlight if block.start < x < block.end)
     edges = sorted(cuts)
     segments = []
-    for start, end in zip(edges, edges[1:]):
+    for start, end in pairwise(edges):
         segments.append(Segment(
             text=doc.text[start:end],
             passages=tuple(p.id for p in touching if p.start <= start and end <= p.end),

@@ -68,7 +68,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "back_to_search": ("返回搜索", "Back to search"),
     "date": ("日期", "Date"),
     "series": ("栏目", "Series"),
-    "credits": ("署名", "Credits"),
+    "credits": ("署名：", "Credits: "),
     "cited_passage": ("引用的段落", "Cited passage"),
     "doc_lang_note": ("", "This article is in Chinese and is shown as written."),
     "footer_note": ("答案逐句引用报道原文，不生成新内容。", "Answers quote the articles; nothing is made up."),

@@ -9,7 +9,7 @@ import re
 
 _ENGLISH_QUESTION_START = re.compile(
     r"^(what|how|who|whom|whose|when|where|which|why|is|are|was|were|does|do|did|can|could|will|has|have)\b",
-    re.I,
+    re.IGNORECASE,
 )
 _CHINESE_QUESTION_WORD = re.compile(r"多少|什么|哪|几|如何|怎么|怎样|是否|谁|吗|为何|为什么|么$")
 

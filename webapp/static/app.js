@@ -143,7 +143,7 @@
     var segments = body.querySelectorAll(selector);
     Array.prototype.forEach.call(segments, function (seg) { seg.classList.add("is-target"); });
     var first = body.querySelector("mark.quote") || segments[0];
-    if (first) first.scrollIntoView({ block: "center" });
+    if (first) first.scrollIntoView({ block: "center", behavior: "instant" });
   }
 
   function setupShortcut() {
