@@ -13,18 +13,37 @@ GLOSSARY_FILE = "glossary.tsv"
 
 
 class Glossary:
-    def __init__(self, entries: dict[str, list[str]]) -> None:
+    def __init__(self, entries: dict[str, list[str]], display: dict[str, str] | None = None) -> None:
         self.entries = entries
+        # Lowercased key -> the phrase as the file writes it ("jiangmen" -> "Jiangmen"),
+        # for English shown to readers; matching is case-insensitive.
+        self.display_names = display or {}
         phrases = sorted(entries, key=len, reverse=True)
         # \b does not work next to "&" or "-"; explicit non-word lookarounds do.
         self._pattern = (
             re.compile(r"(?<![\w])(" + "|".join(re.escape(p) for p in phrases) + r")(?![\w])", re.I)
             if phrases else None
         )
+        self._reverse: dict[str, str] | None = None
+
+    def display(self, key: str) -> str:
+        return self.display_names.get(key, key)
+
+    def reverse(self) -> dict[str, str]:
+        """Chinese term -> the (lowercased) first English phrase the glossary gives for it,
+        so the file's order says which English rendering of a term is preferred."""
+        if self._reverse is None:
+            reverse: dict[str, str] = {}
+            for english, terms in self.entries.items():
+                for term in terms:
+                    reverse.setdefault(term, english)
+            self._reverse = reverse
+        return self._reverse
 
     @classmethod
     def load(cls, path: Path) -> Glossary:
         entries: dict[str, list[str]] = {}
+        display: dict[str, str] = {}
         if path.is_file():
             for line in path.read_text(encoding="utf-8").splitlines():
                 if not line.strip() or line.startswith("#") or "\t" not in line:
@@ -33,7 +52,8 @@ class Glossary:
                 terms = [t.strip() for t in chinese.split("|") if t.strip()]
                 if english.strip() and terms:
                     entries.setdefault(english.strip().lower(), []).extend(terms)
-        return cls(entries)
+                    display.setdefault(english.strip().lower(), english.strip())
+        return cls(entries, display)
 
     def translate_terms(self, text: str) -> list[str]:
         """Chinese terms for the glossary phrases in `text`, in order, without repeats."""
@@ -44,3 +64,8 @@ class Glossary:
             for term in self.entries[match.group(1).lower()]:
                 found.setdefault(term, None)
         return list(found)
+
+    def remove_phrases(self, text: str) -> str:
+        """`text` with the glossary's phrases blanked out: what is left for the general
+        lexicon, so the glossary's rendering of a phrase is the only one."""
+        return self._pattern.sub(" | ", text) if self._pattern is not None else text
