@@ -139,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     table = Table(f"/api/search and /api/ask under gunicorn ({args.workers} sync workers), wrk -t{args.threads} "
                   f"-c{args.connections}, {args.seconds}s each",
                   ["scenario", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "non-2xx", "socket errors"])
+    load_before = os.getloadavg()[0]
     with Server(args.data, log, workers=args.workers) as server:
         for scenario, script in scenarios:
             print(f"running {scenario} …", file=sys.stderr, flush=True)
@@ -147,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
                       round(r.p99_ms, 1), r.bad_status, r.socket_errors)
         memory = memory_table(server.process.pid)
     table.notes.append(f"{os.cpu_count()} CPUs shared by wrk and the server; data: {args.data}")
+    table.notes.append(f"1-minute load average {load_before:.1f} before the run: anything above ~0.5 means "
+                       "other processes took CPU from these numbers")
     print(table.to_text())
     print(memory.to_text())
     return 0

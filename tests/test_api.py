@@ -301,6 +301,17 @@ def test_pages_follow_accept_language_and_keep_the_choice(live_server):
     assert "Accept-Language" in kept.headers["Vary"]
 
 
+def test_a_question_in_english_gets_the_english_interface(live_server):
+    zh_browser = {"Accept-Language": "zh-CN,zh;q=0.9"}
+    asked = requests.get(live_server + "/", params={"q": "What was Xinhui's GDP in 2023?"}, headers=zh_browser, timeout=60)
+    assert '<html lang="en">' in asked.text and "Answer" in asked.text
+    keyword = requests.get(live_server + "/", params={"q": "GDP"}, headers=zh_browser, timeout=60)
+    assert '<html lang="zh-CN">' in keyword.text, "only questions carry their language over"
+    chosen = requests.get(live_server + "/", params={"q": "What was Xinhui's GDP in 2023?"}, headers=zh_browser,
+                          cookies={"lang": "zh"}, timeout=60)
+    assert '<html lang="zh-CN">' in chosen.text, "a language the user chose wins"
+
+
 def test_search_page_statuses(live_server):
     assert get(live_server, "/", q="工业").status_code == 200
     assert get(live_server, "/", q="工" * 501).status_code == 413

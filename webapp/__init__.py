@@ -14,10 +14,12 @@ from urllib.parse import urlencode
 from flask import Flask, Response, g, request
 
 from index.engine import SearchEngine
+from index.loader import guess_language
 
 from .current import EXTENSION, EngineHolder
 from .errors import register_error_handlers
 from .i18n import CLIENT_MESSAGES, COOKIE, COOKIE_MAX_AGE, HTML_LANG, choose_language, format_date, translate
+from .questions import is_question
 from .security import register_security_headers
 from .settings import LANGUAGES, WebSettings
 
@@ -55,7 +57,7 @@ def http_url(url: str) -> str:
 def _register_language(app: Flask, settings: WebSettings) -> None:
     @app.before_request
     def pick_language() -> None:
-        g.lang = choose_language(request, settings.default_lang)
+        g.lang = choose_language(request, settings.default_lang, _question_language(settings.max_query_chars))
 
     @app.after_request
     def keep_language(response: Response) -> Response:
@@ -79,6 +81,14 @@ def _register_language(app: Flask, settings: WebSettings) -> None:
             "client_messages": {key: translate(lang, key) for key in CLIENT_MESSAGES},
             "max_query_chars": settings.max_query_chars,
         }
+
+
+def _question_language(max_chars: int) -> str | None:
+    """The language of a question typed into the search page, if the query is one."""
+    query = request.args.get("q", "").strip() if request.path == "/" else ""
+    if not query or len(query) > max_chars or not is_question(query):
+        return None
+    return guess_language(query)
 
 
 def _url_with(**changes: str) -> str:

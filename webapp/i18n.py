@@ -1,7 +1,9 @@
 """The interface in Chinese and English: the message catalogue and how a language is chosen.
 
 Order of choice: `?lang=` on the URL (then kept in a `lang` cookie), the cookie, the
-browser's Accept-Language, DEFAULT_LANG. Corpus text is never translated here.
+language of a question typed into the search page (a question asked in English is
+answered with the English interface), the browser's Accept-Language, DEFAULT_LANG.
+Corpus text is never translated here.
 """
 from __future__ import annotations
 
@@ -96,13 +98,15 @@ def translate(lang: str, key: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
-def choose_language(request: Request, default: str) -> str:
+def choose_language(request: Request, default: str, question_lang: str | None = None) -> str:
     asked = request.args.get("lang", "")
     if asked in LANGUAGES:
         return asked
     kept = request.cookies.get(COOKIE, "")
     if kept in LANGUAGES:
         return kept
+    if question_lang in LANGUAGES:
+        return question_lang
     return request.accept_languages.best_match(LANGUAGES) or default
 
 
