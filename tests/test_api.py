@@ -375,6 +375,28 @@ def test_workers_pick_up_a_new_build(test_data_dir, encoder, tmp_path):
         assert get(base, "/api/documents/late-arrival").status_code == 200
 
 
+def test_a_broken_new_build_does_not_take_the_site_down(bundled_data_dir, encoder, tmp_path):
+    from index.engine import SearchEngine
+    from webapp import create_app
+    from webapp.settings import WebSettings
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    shutil.copytree(bundled_data_dir / "builds", data_dir / "builds", symlinks=True)
+    shutil.copy(bundled_data_dir / "CURRENT", data_dir / "CURRENT")
+    for name in ("models", "cache"):
+        (data_dir / name).symlink_to((bundled_data_dir / name).resolve(), target_is_directory=True)
+    app = create_app(WebSettings.for_data_dir(data_dir), engine=SearchEngine(data_dir, encoder=encoder))
+    with serve_in_thread(app) as base:
+        served = get(base, "/healthz").json()["build"]
+        shutil.copytree(data_dir / "builds" / served, data_dir / "builds" / "broken")
+        (data_dir / "builds" / "broken" / "vectors.npy").unlink()
+        (data_dir / "CURRENT").write_text("broken\n")
+        for _ in range(3):
+            assert get(base, "/healthz").json()["build"] == served
+            assert get(base, "/api/search", q="新型储能").status_code == 200
+
+
 def test_settings_from_environment(monkeypatch, tmp_path: Path):
     from webapp.settings import WebSettings
 

@@ -51,15 +51,17 @@ class EngineHolder:
 
     def refreshed(self) -> SearchEngine:
         engine = self.get()
+        if self._failed_marker and engine.layout.current_marker() == self._failed_marker:
+            return engine  # known bad build: do not try to open it on every request
         try:
             engine.refresh()
         except Exception:
-            # A newly published build that cannot be opened must not take the site down:
-            # keep serving the build already loaded, and say so once per bad build.
-            marker = engine.layout.current_marker()
-            if marker != self._failed_marker:
-                self._failed_marker = marker
-                current_app.logger.exception("cannot open build %s; still serving %s", marker, engine.build.marker)
+            # SearchEngine.refresh() raises when a newly published build cannot be opened
+            # (its docstring promises it keeps serving). The site must not go down for
+            # it: keep serving the build already loaded, and log once per bad build.
+            self._failed_marker = engine.layout.current_marker()
+            current_app.logger.exception("cannot open build %s; still serving %s",
+                                         self._failed_marker, engine.build.marker)
         return engine
 
     def facets(self, engine: SearchEngine) -> Facets:
