@@ -18,6 +18,7 @@ from .keyword_index import build_keyword_index
 from .loader import LoadProblem, load_corpus, load_file
 from .models import Document, Passage
 from .passages import split_passages, split_sentences
+from .second_encoder import SECOND_VECTORS_FILE, UseEncoder
 from .store import DataLayout, sentence_cache_path, build_lock, new_build_folder, publish_build
 from .suggest import build_vocabulary, save_vocabulary
 
@@ -50,8 +51,11 @@ def build_index(
     data_dir: Path,
     encoder: Encoder | None = None,
     progress: ProgressFactory | None = None,
+    second_encoder: Encoder | None = None,
 ) -> BuildSummary:
-    """Build from `corpus_dir` plus the documents added to `data_dir`, then switch to it."""
+    """Build from `corpus_dir` plus the documents added to `data_dir`, then switch to it.
+
+    `second_encoder` defaults to USE (second_encoder.py) unless SECOND_ENCODER=off."""
     layout = DataLayout(data_dir)
     started = time.perf_counter()
     stages: dict[str, float] = {}
@@ -83,6 +87,7 @@ def build_index(
         )
         cache.save()
         np.save(folder / "vectors.npy", vectors)
+        _embed_second(data_dir, layout, folder, passages, second_encoder, progress)
         if len(passages) <= SENTENCE_PRECOMPUTE_LIMIT:
             sentences = sorted({s.text for p in passages for s in split_sentences(p.text)})
             sentence_cache = EmbeddingCache(sentence_cache_path(layout, encoder.name))
@@ -133,6 +138,24 @@ def add_documents(files: Iterable[Path], data_dir: Path) -> tuple[list[Document]
             shutil.copyfile(path, target)
             documents.extend(docs)
     return documents, problems
+
+
+def _embed_second(
+    data_dir: Path, layout: DataLayout, folder: Path, passages: list[Passage],
+    encoder: Encoder | None, progress: ProgressFactory | None,
+) -> None:
+    """The second encoder's passage vectors (vectors-use.npy), cached like e5's."""
+    from .settings import second_encoder_enabled  # settings imports the engine, which imports us
+
+    if encoder is None:
+        if not second_encoder_enabled():
+            return
+        encoder = UseEncoder(data_dir)
+    cache = EmbeddingCache(layout.cache / f"passages-{encoder.name}.npz")
+    vectors = encoder.encode_passages([p.text for p in passages], cache,
+                                      _stage(progress, "second encoder", len(passages)))
+    cache.save()
+    np.save(folder / SECOND_VECTORS_FILE, vectors)
 
 
 def _stage(progress: ProgressFactory | None, name: str, total: int) -> Callable[[int], None] | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,8 +17,11 @@ from .fusion import RRF_K, fuse_rrf
 from .glossary import GLOSSARY_FILE, Glossary
 from .highlight import make_snippet
 from .keyword_index import KeywordIndex
-from .loader import guess_language
+from .lexicon import Lexicon, load_lexicon
 from .models import SEARCH_MODES, Answer, Document, Hit, Passage, SearchFilters, SearchMode, SearchResult
+from .query_plan import QueryPlan, plan_query
+from .query_translation import DEFAULT_LIMITS, TranslationLimits
+from .second_encoder import SECOND_VECTORS_FILE, UseEncoder
 from .store import DataLayout, sentence_cache_path
 from .suggest import Suggester
 from .vector_index import VectorIndex
@@ -37,6 +41,23 @@ class SearchConfig:
     rrf_k: int = RRF_K
     # Each side contributes this many ranked candidates to fusion (more if paging deeper).
     candidates: int = 100
+    # Cross-lingual queries (an English question over a Chinese corpus): the keyword side
+    # searches translated terms, noisier than native ones, so it weighs less, and the
+    # second encoder (USE) joins the fusion. XQuAD EN->ZH, 1,190 questions: keyword 0.5 /
+    # e5 1 / USE 1 gave Recall@5 0.967, MRR@10 0.870, against 0.923 / 0.828 at 1 / 1 / 0
+    # (docs/BENCHMARKS.md). Same-language queries keep the weights above and no USE:
+    # it did not help them (ZH->ZH 0.994 / 0.960 either way) and would cost its latency.
+    cross_keyword_weight: float = 0.5
+    second_vector_weight: float = 1.0  # 0 turns the second encoder off
+    # The general CC-CEDICT lexicon on the keyword side (the glossary always applies).
+    lexicon: bool = True
+    translation: TranslationLimits = DEFAULT_LIMITS
+
+
+@dataclass(frozen=True)
+class RankedLists:
+    lists: dict[str, tuple[list[str], dict[str, float]]]  # name -> (passage ids best first, scores)
+    keyword_total: int  # passages the keyword query matched in all
 
 
 @dataclass(frozen=True)
@@ -52,12 +73,17 @@ class LoadedBuild:
     documents: dict[str, Document]
     suggester: Suggester
     glossary: Glossary
+    second_vectors: VectorIndex | None  # USE vectors, when the build made them
+    languages: frozenset[str]  # of the passages
+    main_language: str  # the language most passages are in
 
     @classmethod
     def open(cls, folder: Path, marker: str) -> LoadedBuild:
         load_user_dictionary(folder / USER_DICTIONARY)
         passages = read_passages(folder)
         vectors = np.load(folder / "vectors.npy")
+        second = folder / SECOND_VECTORS_FILE
+        counts = Counter(p.lang for p in passages)
         return cls(
             marker=marker,
             folder=folder,
@@ -68,16 +94,30 @@ class LoadedBuild:
             documents={d.id: d for d in read_documents(folder)},
             suggester=Suggester.load(folder / "suggestions.json"),
             glossary=Glossary.load(folder / GLOSSARY_FILE),
+            second_vectors=VectorIndex(np.load(second), passages) if second.is_file() else None,
+            languages=frozenset(counts),
+            main_language=counts.most_common(1)[0][0] if counts else "zh",
         )
 
 
 class SearchEngine:
     """The library's front door: `search`, `ask`, documents and suggestions."""
 
-    def __init__(self, data_dir: Path, encoder: Encoder | None = None, config: SearchConfig | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        encoder: Encoder | None = None,
+        config: SearchConfig | None = None,
+        second_encoder: Encoder | None = None,
+    ) -> None:
         self.layout = DataLayout(data_dir)
         self.encoder = encoder or Encoder(data_dir)
         self.config = config or SearchConfig()
+        # Loads its model on first use, so an engine that never sees a cross-lingual query
+        # (or has the second encoder turned off) never pays for it.
+        self.second_encoder = second_encoder or UseEncoder(data_dir)
+        # Loaded now, before gunicorn forks its workers (they then share it).
+        self.lexicon: Lexicon | None = load_lexicon(data_dir) if self.config.lexicon else None
         self._build: LoadedBuild | None = None
         # Sentence vectors for the answerer; the build fills it, requests only read it
         # (new sentences are kept in memory, so workers never race to write the file).
@@ -126,24 +166,14 @@ class SearchEngine:
         if mode not in SEARCH_MODES:
             raise ValueError(f"mode must be one of {', '.join(SEARCH_MODES)}")
         started = time.perf_counter()
-        build = self.build
-        query = query.strip()
+        build = self.build  # one build for the whole request, even if a reload happens meanwhile
+        plan = self.plan_query(query, build)
         depth = max(offset + k, self.config.candidates)
-        keyword_ranked: list[str] = []
-        keyword_scores: dict[str, float] = {}
-        vector_ranked: list[str] = []
-        vector_scores: dict[str, float] = {}
-        keyword_total = 0
-        expanded = self.expand_query(query)
-        if query and mode in ("keyword", "hybrid"):
-            matches, keyword_total = build.keyword.search(expanded, depth, filters)
-            keyword_ranked = [m.passage_id for m in matches]
-            keyword_scores = {m.passage_id: m.score for m in matches}
-        if query and mode in ("vector", "hybrid"):
-            for row, score in build.vectors.search(self.encoder.encode_query(expanded), depth, filters):
-                vector_ranked.append(build.passages[row].id)
-                vector_scores[build.passages[row].id] = score
-
+        found = self.ranked_lists(plan, mode, depth, filters, build) if plan.text else RankedLists({}, 0)
+        lists = found.lists
+        keyword_ranked, keyword_scores = lists.get("keyword", ([], {}))
+        vector_ranked, vector_scores = lists.get("vector", ([], {}))
+        keyword_total = found.keyword_total
         if mode == "keyword":
             ranked = [(pid, keyword_scores[pid]) for pid in keyword_ranked]
             total = keyword_total
@@ -151,14 +181,11 @@ class SearchEngine:
             ranked = [(pid, vector_scores[pid]) for pid in vector_ranked]
             total = len(ranked)
         else:
-            ranked = fuse_rrf(
-                {"keyword": keyword_ranked, "vector": vector_ranked},
-                {"keyword": self.config.keyword_weight, "vector": self.config.vector_weight},
-                k=self.config.rrf_k,
-            )
+            ranked = fuse_rrf({name: ids for name, (ids, _) in lists.items()}, self.fusion_weights(plan, build),
+                              k=self.config.rrf_k)
             total = max(len(ranked), keyword_total)
 
-        terms = set(query_terms(expanded))
+        terms = set(query_terms(plan.keyword_text))
         keyword_rank = {pid: i for i, pid in enumerate(keyword_ranked, start=1)}
         vector_rank = {pid: i for i, pid in enumerate(vector_ranked, start=1)}
         hits = [
@@ -180,15 +207,56 @@ class SearchEngine:
 
         return ask(self, question)
 
+    def plan_query(self, query: str, build: LoadedBuild | None = None) -> QueryPlan:
+        """The one place a query is expanded: what the keyword side searches (the query plus
+        its terms in the other language: glossary, then CC-CEDICT) and what the encoders
+        embed (the query plus its glossary terms: "GDP" + 地区生产总值 embeds close to the
+        Chinese passage where the English alone did not; rank 43 of 48 -> rank 1)."""
+        build = build or self.build
+        return plan_query(query, build.languages, build.main_language, build.glossary, self.lexicon,
+                          self.config.translation)
+
     def expand_query(self, query: str) -> str:
-        """The text both sides search: an English query also carries the Chinese glossary
-        terms of its phrases, so "GDP" finds 地区生产总值. On the vector side the mixed
-        query embeds close to the Chinese passage where the English one alone did not
-        (the GDP passage went from rank 43 of 48 to rank 1)."""
-        if not query or guess_language(query) != "en":
-            return query
-        chinese = self.build.glossary.translate_terms(query)
-        return f"{query} {' '.join(chinese)}" if chinese else query
+        """The text the encoders embed for `query` (benchmarks batch-embed these)."""
+        return self.plan_query(query).vector_text
+
+    def ranked_lists(
+        self, plan: QueryPlan, mode: SearchMode, depth: int, filters: SearchFilters | None = None,
+        build: LoadedBuild | None = None,
+    ) -> RankedLists:
+        """Each list the mode fuses: "keyword" (BM25F), "vector" (e5 cosine) and, for a
+        cross-lingual hybrid query with a second encoder, "second_vector" (USE cosine)."""
+        build = build or self.build
+        lists: dict[str, tuple[list[str], dict[str, float]]] = {}
+        keyword_total = 0
+        if mode in ("keyword", "hybrid"):
+            matches, keyword_total = build.keyword.search(plan.keyword_text, depth, filters)
+            lists["keyword"] = ([m.passage_id for m in matches], {m.passage_id: m.score for m in matches})
+        if mode in ("vector", "hybrid"):
+            lists["vector"] = self._vector_list(build, build.vectors, self.encoder, plan.vector_text, depth, filters)
+        if mode == "hybrid" and self._uses_second_encoder(plan, build) and build.second_vectors is not None:
+            lists["second_vector"] = self._vector_list(build, build.second_vectors, self.second_encoder,
+                                                       plan.vector_text, depth, filters)
+        return RankedLists(lists, keyword_total)
+
+    def fusion_weights(self, plan: QueryPlan, build: LoadedBuild | None = None) -> dict[str, float]:
+        config = self.config
+        keyword = config.cross_keyword_weight if plan.cross_lingual else config.keyword_weight
+        weights = {"keyword": keyword, "vector": config.vector_weight}
+        if self._uses_second_encoder(plan, build or self.build):
+            weights["second_vector"] = config.second_vector_weight
+        return weights
+
+    def _uses_second_encoder(self, plan: QueryPlan, build: LoadedBuild) -> bool:
+        return plan.cross_lingual and self.config.second_vector_weight > 0 and build.second_vectors is not None
+
+    @staticmethod
+    def _vector_list(
+        build: LoadedBuild, index: VectorIndex, encoder: Encoder, text: str, depth: int, filters: SearchFilters | None
+    ) -> tuple[list[str], dict[str, float]]:
+        passages = build.passages
+        found = index.search(encoder.encode_query(text), depth, filters)
+        return [passages[row].id for row, _ in found], {passages[row].id: score for row, score in found}
 
     def document(self, doc_id: str) -> Document | None:
         return self.build.documents.get(doc_id)

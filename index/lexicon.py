@@ -20,6 +20,7 @@ import json
 import math
 import os
 import tempfile
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,10 +96,22 @@ def lexicon_path(data_dir: Path) -> Path:
     return Path(data_dir) / "models" / f"lexicon-cedict-{dictionary_version()}-f{LEXICON_FORMAT}.json"
 
 
+_loaded: dict[Path, Lexicon] = {}
+_load_lock = threading.Lock()
+
+
 def load_lexicon(data_dir: Path) -> Lexicon:
     """The lexicon of this data directory, derived from the installed CC-CEDICT first if
-    missing (one process at a time; about 5 s)."""
-    path = lexicon_path(data_dir)
+    missing (one process at a time; about 3 s). Loaded once per process (about 0.5 s):
+    engines of the same data directory share it, and forked workers inherit it."""
+    path = lexicon_path(data_dir).resolve()
+    with _load_lock:
+        if path not in _loaded:
+            _loaded[path] = _load_or_build(path)
+        return _loaded[path]
+
+
+def _load_or_build(path: Path) -> Lexicon:
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path.with_suffix(".lock"), "w") as lock:

@@ -20,6 +20,8 @@ import numpy as np
 from .encoder import Encoder
 
 USE_MODEL_NAME = "use-multilingual-v3"
+# In a build folder, next to e5's vectors.npy; a build without it simply has no second list.
+SECOND_VECTORS_FILE = "vectors-use.npy"
 USE_DIMENSION = 512
 # Two BLAS threads: the machines this runs on have two cores.
 USE_THREADS = 2

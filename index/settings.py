@@ -15,12 +15,26 @@ def env_float(name: str, default: float) -> float:
     return float(value) if value else default
 
 
+def env_switch(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    return default if not value else value not in ("0", "off", "false", "no")
+
+
+def second_encoder_enabled() -> bool:
+    """SECOND_ENCODER (default on): build USE vectors and fuse them for cross-lingual queries.
+    Read by the builder too, which has no settings object of its own."""
+    return env_switch("SECOND_ENCODER", True)
+
+
 @dataclass(frozen=True)
 class IndexSettings:
     data_dir: Path  # DATA_DIR: every built artifact (default ./data)
     corpus_dir: Path  # CORPUS_DIR: the documents to index (default ./corpus, the bundled corpus)
     keyword_weight: float = SearchConfig.keyword_weight  # FUSION_KEYWORD_WEIGHT
     vector_weight: float = SearchConfig.vector_weight  # FUSION_VECTOR_WEIGHT
+    cross_keyword_weight: float = SearchConfig.cross_keyword_weight  # FUSION_CROSS_KEYWORD_WEIGHT
+    second_vector_weight: float = SearchConfig.second_vector_weight  # FUSION_SECOND_VECTOR_WEIGHT (0 if SECOND_ENCODER=off)
+    lexicon: bool = SearchConfig.lexicon  # QUERY_LEXICON: CC-CEDICT terms for cross-lingual keyword search
 
     @classmethod
     def from_env(cls) -> IndexSettings:
@@ -29,7 +43,13 @@ class IndexSettings:
             corpus_dir=Path(os.environ.get("CORPUS_DIR") or REPO_ROOT / "corpus"),
             keyword_weight=env_float("FUSION_KEYWORD_WEIGHT", SearchConfig.keyword_weight),
             vector_weight=env_float("FUSION_VECTOR_WEIGHT", SearchConfig.vector_weight),
+            cross_keyword_weight=env_float("FUSION_CROSS_KEYWORD_WEIGHT", SearchConfig.cross_keyword_weight),
+            second_vector_weight=(env_float("FUSION_SECOND_VECTOR_WEIGHT", SearchConfig.second_vector_weight)
+                                  if second_encoder_enabled() else 0.0),
+            lexicon=env_switch("QUERY_LEXICON", SearchConfig.lexicon),
         )
 
     def search_config(self) -> SearchConfig:
-        return SearchConfig(keyword_weight=self.keyword_weight, vector_weight=self.vector_weight)
+        return SearchConfig(keyword_weight=self.keyword_weight, vector_weight=self.vector_weight,
+                            cross_keyword_weight=self.cross_keyword_weight,
+                            second_vector_weight=self.second_vector_weight, lexicon=self.lexicon)

@@ -1,0 +1,227 @@
+"""Cross-lingual retrieval, step by step (issue 7): the general CC-CEDICT lexicon on the
+keyword side, cross-lingual fusion weights, and the second encoder (USE), each measured
+on XQuAD in four directions, with search latency before and after.
+
+    python -m benchmarks.crosslingual [--questions N] [--no-write]
+
+- EN -> ZH: the 1,190 English questions over the 240 Chinese paragraphs (the issue's judge);
+- ZH -> ZH: the same questions in Chinese (must not drop);
+- ZH -> EN: the Chinese questions over the 240 English paragraphs (the lexicon reversed);
+- EN -> EN: the English questions over the English paragraphs (must not drop either).
+
+Corpora and scoring are those of benchmarks/xquad.py (one document per paragraph, neutral
+titles, document-level Recall@5 and MRR@10). Unlike retrieval.collect_rankings, which
+fuses a keyword and a vector list offline with fixed weights, this fuses whatever lists
+the engine itself returns (`SearchEngine.ranked_lists`, up to three) with the engine's own
+per-query weights (`fusion_weights`), and checks a sample against `search` ("differ").
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Iterable
+
+from benchmarks.report import REPORT
+from benchmarks.retrieval import doc_ranking
+from benchmarks.tables import Table
+from benchmarks.workspace import BUNDLED_CORPUS, SHARED_DIR, bench_dir, shared_encoder
+from benchmarks.xquad import load_questions, paragraphs, write_corpus
+from index.builder import build_index
+from index.embedding_cache import EmbeddingCache, content_key
+from index.encoder import Encoder
+from index.engine import SearchConfig, SearchEngine
+from index.fusion import fuse_rrf
+from index.second_encoder import UseEncoder
+
+BASELINE = SearchConfig(lexicon=False, cross_keyword_weight=SearchConfig.keyword_weight, second_vector_weight=0.0)
+STEPS: tuple[tuple[str, SearchConfig], ...] = (
+    ("0. before: glossary only", BASELINE),
+    ("1. + CC-CEDICT lexicon (keyword side)", replace(BASELINE, lexicon=True)),
+    ("2. + cross-lingual keyword weight 0.5", replace(BASELINE, lexicon=True, cross_keyword_weight=0.5)),
+    ("3. + second encoder USE (= default)", SearchConfig()),
+    ("USE without the lexicon", replace(SearchConfig(), lexicon=False)),
+)
+DIRECTIONS = (("en", "zh", "EN -> ZH"), ("zh", "zh", "ZH -> ZH"), ("zh", "en", "ZH -> EN"), ("en", "en", "EN -> EN"))
+CHECKED = 30  # questions per direction and step compared with the engine's own hybrid top-10
+MARKERS = ("<!-- bench:crosslingual -->", "<!-- /bench:crosslingual -->")
+HEADING = "## Cross-lingual search: lexicon, second encoder, fusion weights (issue 7)"
+
+
+class BenchUseEncoder(UseEncoder):
+    """USE with a persistent query cache, as BenchEncoder does for e5."""
+
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(data_dir)
+        self.query_cache = EmbeddingCache(SHARED_DIR / "cache" / f"bench-queries-{self.name}.npz")
+
+    def prime(self, queries: Iterable[str]) -> None:
+        missing = sorted({q for q in queries if self.query_cache.get(self._key(q)) is None})
+        for start in range(0, len(missing), 256):
+            batch = missing[start:start + 256]
+            for text, vector in zip(batch, self._encode(batch, "query")):
+                self.query_cache.put(self._key(text), vector)
+        self.query_cache.save()
+
+    def encode_query(self, text: str):  # type: ignore[no-untyped-def]
+        cached = self.query_cache.get(self._key(text))
+        return cached if cached is not None else super().encode_query(text)
+
+    def _key(self, text: str) -> str:
+        return content_key(self.name, "query", text)
+
+
+@dataclass
+class Score:
+    recall_5: float
+    mrr_10: float
+
+
+def open_corpus(lang: str, second: UseEncoder) -> Path:
+    """Build the XQuAD paragraphs of one language; returns the data dir."""
+    if lang == "zh":
+        data_dir = bench_dir("xquad/data")
+        corpus = write_corpus(data_dir.parent / "corpus")
+    else:
+        data_dir = bench_dir("xquad-en/data")
+        corpus = data_dir.parent / "corpus"
+        corpus.mkdir(parents=True, exist_ok=True)
+        lines = [json.dumps({"id": d, "title": f"XQuAD {d[3:]}", "text": c, "lang": "en", "source": "XQuAD"},
+                            ensure_ascii=False) for d, c, _ in paragraphs("en")]
+        (corpus / "xquad-en.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    summary = build_index(corpus, data_dir, encoder=shared_encoder(), second_encoder=second)
+    print(f"  xquad-{lang}: {summary.passages} passages, {summary.embedded} embedded", flush=True)
+    return data_dir
+
+
+def evaluate(engine: SearchEngine, questions: list[str], golds: list[str]) -> tuple[dict[str, Score], int]:
+    """Scores per list and for the fused hybrid, plus how many checked questions differ
+    from the engine's own hybrid search."""
+    hits: dict[str, list[int | None]] = {}
+    differ = 0
+    for n, (question, gold) in enumerate(zip(questions, golds)):
+        plan = engine.plan_query(question)
+        lists = engine.ranked_lists(plan, "hybrid", engine.config.candidates).lists
+        fused = [pid for pid, _ in fuse_rrf({k: ids for k, (ids, _) in lists.items()}, engine.fusion_weights(plan),
+                                            k=engine.config.rrf_k)]
+        for name, ids in [*((k, ids) for k, (ids, _) in lists.items()), ("hybrid", fused)]:
+            docs = doc_ranking(engine, ids)[:10]
+            hits.setdefault(name, []).append(docs.index(gold) + 1 if gold in docs else None)
+        if n < CHECKED:
+            differ += [h.passage.id for h in engine.search(question, k=10).hits] != fused[:10]
+    scores = {name: Score(sum(r is not None and r <= 5 for r in ranks) / len(ranks),
+                          sum(1 / r for r in ranks if r) / len(ranks)) for name, ranks in hits.items()}
+    return scores, differ
+
+
+def quality_tables(limit: int | None) -> list[Table]:
+    second = BenchUseEncoder(bench_dir("shared"))
+    data = {lang: open_corpus(lang, second) for lang in ("zh", "en")}
+    questions = load_questions(limit)
+    n = len(questions["en"])
+    summary = Table(f"XQuAD, {n} questions per direction: Recall@5 / MRR@10 of the hybrid search",
+                    ["step", *[label for _, _, label in DIRECTIONS]])
+    detail = Table("Each list alone at the final step (Recall@5 / MRR@10)",
+                   ["direction", "keyword", "vector (e5)", "second vector (USE)", "hybrid"])
+    checked = 0
+    for step, config in STEPS:
+        row: list[str] = [step]
+        for q_lang, corpus_lang, label in DIRECTIONS:
+            engine = SearchEngine(data[corpus_lang], encoder=shared_encoder(), config=config, second_encoder=second)
+            texts = [q.text for q in questions[q_lang]]
+            plans = [engine.plan_query(t) for t in texts]
+            shared_encoder().prime(p.vector_text for p in plans)
+            second.prime(p.vector_text for p in plans if p.cross_lingual)
+            scores, differ = evaluate(engine, texts, [q.doc_id for q in questions[q_lang]])
+            checked += differ
+            row.append(f"{scores['hybrid'].recall_5:.3f} / {scores['hybrid'].mrr_10:.3f}")
+            if config == SearchConfig():
+                detail.add(label, *[f"{scores[k].recall_5:.3f} / {scores[k].mrr_10:.3f}" if k in scores else "-"
+                                    for k in ("keyword", "vector", "second_vector", "hybrid")])
+            print(f"  {step} {label}: {row[-1]}", flush=True)
+        summary.add(*row)
+    shared_encoder().save()
+    summary.notes += [
+        "Steps are cumulative; the last row drops the lexicon from the final setting. Weights: keyword 1, e5 1 for "
+        "same-language queries; a cross-lingual query (its language is not the corpus's main one) gets the "
+        "cross-lingual keyword weight and, from step 3, the USE list at weight 1.",
+        "Corpora as in section 1 (one document per paragraph, neutral titles; the English one is the same 240 "
+        "paragraphs in English); document level, 100 candidates per list, RRF k=60.",
+        f"Fused offline from the engine's own lists and weights; compared with `SearchEngine.search` on "
+        f"{CHECKED} questions per direction and step: {checked} differ.",
+    ]
+    return [summary, detail]
+
+
+LATENCY_QUERIES = {
+    "en": ["What was Jiangmen's GDP in the first three quarters?", "new energy storage in Xinhui",
+           "CALB battery base", "How many specialized and sophisticated enterprises does Xinhui have?"],
+    "zh": ["江门前三季度地区生产总值", "新型储能", "中创新航", "专精特新企业"],
+}
+
+
+def latency_table(rounds: int) -> Table:
+    """Hybrid search on the bundled corpus, before and after, timed alternately in one
+    process so the machine's load hits both alike. Uncached = new query text each time
+    (the query embeddings are computed), cached = the same text again."""
+    data_dir = bench_dir("i7-bundled")
+    build_index(BUNDLED_CORPUS, data_dir, encoder=shared_encoder())
+    encoder, second = Encoder(data_dir), UseEncoder(data_dir)  # the product's, without benchmark caches
+    engines = {name: SearchEngine(data_dir, encoder=encoder, config=config, second_encoder=second)
+               for name, config in (("before", BASELINE), ("after", SearchConfig()))}
+    for engine in engines.values():
+        for query in LATENCY_QUERIES["en"] + LATENCY_QUERIES["zh"]:
+            engine.search(query)  # loads the models, warms the caches
+    times: dict[tuple[str, str, str], list[float]] = {}
+    for i in range(rounds):
+        for lang, queries in LATENCY_QUERIES.items():
+            for name, engine in engines.items():
+                for query in queries:
+                    for kind, text in (("uncached", f"{query} {name}{i}"), ("cached", query)):
+                        started = time.perf_counter()
+                        engine.search(text)
+                        times.setdefault((lang, kind, name), []).append((time.perf_counter() - started) * 1000)
+    table = Table(f"Hybrid search latency on the bundled corpus, median ms ({rounds} rounds x 4 queries)",
+                  ["queries", "embeddings", "before", "after", "after / before"])
+    for lang in ("en", "zh"):
+        for kind in ("uncached", "cached"):
+            before = statistics.median(times[(lang, kind, "before")])
+            after = statistics.median(times[(lang, kind, "after")])
+            table.add(lang, kind, f"{before:.1f}", f"{after:.1f}", f"{after / before:.2f}")
+    table.notes.append("before = glossary only, no lexicon, no USE (step 0); after = the defaults (step 3). "
+                       "Timed alternately in one process on a shared 2-core machine.")
+    return table
+
+
+def write_report(tables: list[Table]) -> None:
+    body = "\n".join(t.to_markdown() for t in tables)
+    block = f"{MARKERS[0]}\n{body.rstrip()}\n{MARKERS[1]}"
+    text = REPORT.read_text(encoding="utf-8") if REPORT.is_file() else "# Benchmarks\n"
+    pattern = re.compile(re.escape(MARKERS[0]) + r".*?" + re.escape(MARKERS[1]), re.S)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: block, text, count=1)
+    else:
+        text = text.rstrip() + f"\n\n{HEADING}\n\n{block}\n"
+    REPORT.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=int, default=None, help="sample per direction (default all 1,190)")
+    parser.add_argument("--rounds", type=int, default=15, help="latency rounds")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/BENCHMARKS.md alone")
+    args = parser.parse_args()
+    tables = quality_tables(args.questions) + [latency_table(args.rounds)]
+    for table in tables:
+        print(table.to_text(), flush=True)
+    if not args.no_write:
+        write_report(tables)
+        print(f"updated {REPORT}")
+
+
+if __name__ == "__main__":
+    main()
