@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 from .analysis import query_terms
 from .loader import guess_language
-from .models import Answer, Citation, Hit
+from .english_answer import render_english
+from .models import Answer, Citation, EnglishLine, Hit
 from .passages import Sentence, split_sentences
 
 if TYPE_CHECKING:
@@ -115,7 +116,16 @@ def ask(engine: SearchEngine, question: str, tuning: AnswerTuning = DEFAULT_TUNI
     ]
     text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
     return Answer(question, lang, True, text, citations, hits, confidence,
-                  took_ms=(time.perf_counter() - started) * 1000)
+                  took_ms=(time.perf_counter() - started) * 1000, english=english_lines(engine, lang, citations))
+
+
+def english_lines(engine: SearchEngine, lang: str, citations: list[Citation]) -> list[EnglishLine]:
+    """An English question answered from Chinese quotes gets an English line per citation
+    (english_answer.py: figures, dates and key terms only; the quote follows it)."""
+    if lang != "en":
+        return []
+    return [render_english(c.quote, engine.lexicon, engine.build.glossary, c.n)
+            for c in citations if guess_language(c.quote) == "zh"]
 
 
 _CJK_TERM = re.compile(r"[\u3400-\u9fff]")

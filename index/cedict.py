@@ -36,7 +36,7 @@ _SKIP_SENSE = re.compile(
     r"see |see also|used in|abbr\. for|abbr\. of|surname |\(archaic|\(old\)|\(literary|\(dialect|"
     r"\(Tw\)|\(Taiwan|\(Cantonese|\(Hong Kong|\(HK\)|\(onom|\(bound form\)|\(classical|\(slang|"
     r"\(vulgar|\(euphemism|\(loanword|\(Internet slang|\(coll|\(TCM\)|\(Buddhism|\(Daoism|\(Taoism|"
-    r"old name|former name|pr\. )",
+    r"old name|former name|pr\. |also pr\.|component in Chinese character|radical in Chinese character)",
     re.I,
 )
 _PINYIN_REF = re.compile(r"\[[^\]]*\]")

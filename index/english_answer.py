@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
 
 import jieba.posseg
 
 from .analysis import _segmenter
-from .english_figures import RenderedSpan, find_figures
+from .english_figures import find_figures
 from .glossary import Glossary
 from .lexicon import Lexicon
+from .models import EnglishLine, RenderedSpan
 
 # Full-width punctuation ends a clause; "、" too, since it separates two facts
 # ("产能达11万吨、…产能8万吨") as often as two items of a list.
@@ -56,17 +56,6 @@ _pos_lock = threading.Lock()
 _pos_tokenizer: jieba.posseg.POSTokenizer | None = None
 
 
-@dataclass(frozen=True)
-class EnglishLine:
-    text: str  # "" when nothing in the quote could be rendered
-    rendered_spans: list[RenderedSpan] = field(default_factory=list)  # offsets into the quote
-    untranslated: list[str] = field(default_factory=list)  # Chinese left as it is
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "rendered_spans": [asdict(s) for s in self.rendered_spans],
-                "untranslated": list(self.untranslated)}
-
-
 @dataclass
 class _Clause:
     start: int
@@ -77,7 +66,7 @@ class _Clause:
     terms: list[RenderedSpan] = field(default_factory=list)
 
 
-def render_english(quote: str, lexicon: Lexicon | None, glossary: Glossary | None = None) -> EnglishLine:
+def render_english(quote: str, lexicon: Lexicon | None, glossary: Glossary | None = None, n: int = 0) -> EnglishLine:
     spans = find_figures(quote)
     clauses = _clauses(quote, spans)
     parts: list[tuple[str, bool]] = []  # (English of a clause, whether it continues the previous one)
@@ -108,11 +97,15 @@ def render_english(quote: str, lexicon: Lexicon | None, glossary: Glossary | Non
         parts.append(_clause_english(periods, clause, label))
         rendered += periods + clause.terms + clause.figures
         untranslated += _leftover_numbers(quote, clause)
+    if parts and all(continues for _, continues in parts):
+        # Bare figures with nothing saying what or when they are ("20 (先后出台…)") tell
+        # an English reader nothing certain: the quote is better left alone.
+        return EnglishLine(n, "", [], [c.text for c in clauses])
     text = ""
     for english, continues in parts:
         text += (", " if continues else "; ") + english if text else english
     text = text[:1].upper() + text[1:] + "." if text else ""
-    return EnglishLine(text, sorted(rendered, key=lambda s: s.start), untranslated)
+    return EnglishLine(n, text, sorted(rendered, key=lambda s: s.start), untranslated)
 
 
 def _clauses(quote: str, spans: list[RenderedSpan]) -> list[_Clause]:

@@ -10,21 +10,10 @@ cover is left alone: english_answer.py keeps its clause in Chinese.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Callable, Literal
+from typing import Callable
 
-SpanKind = Literal["figure", "change", "period", "term"]
-
-
-@dataclass(frozen=True)
-class RenderedSpan:
-    start: int  # offsets into the rendered text (the quote)
-    end: int
-    source: str  # the Chinese it renders
-    english: str
-    kind: SpanKind
-
+from .models import RenderedSpan
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
@@ -139,7 +128,7 @@ _FIXED_PERIODS = {
     "目前": "currently", "截至目前": "so far", "年底": "year end",
 }
 
-_PATTERNS: tuple[tuple[SpanKind, str, Callable[[re.Match[str]], str]], ...] = (
+_PATTERNS: tuple[tuple[str, str, Callable[[re.Match[str]], str]], ...] = (
     ("period", rf"截至(?P<y>{_YEAR})年底",
      lambda m: f"as of the end of {m.group('y')}"),
     ("period", rf"截至(?:(?P<y>{_YEAR})年)?(?P<m>{_MONTH})月底",

@@ -30,7 +30,7 @@ import jieba
 from .cedict import CedictEntry, dictionary_version, entry_glosses, read_entries
 
 # Bump when the derivation changes: older files are then rebuilt on the next start.
-LEXICON_FORMAT = 1
+LEXICON_FORMAT = 2
 # Kept per English key; the query side takes fewer (see lexicon_query.py).
 STORED_PER_KEY = 4
 STORED_PER_WORD = 3

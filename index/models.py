@@ -142,6 +142,31 @@ class Citation:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class RenderedSpan:
+    """A piece of a Chinese quote rendered in English exactly (english_figures.py)."""
+
+    start: int  # offsets into the quote
+    end: int
+    source: str  # the Chinese it renders, quote[start:end]
+    english: str
+    kind: Literal["figure", "change", "period", "term"]
+
+
+@dataclass(frozen=True)
+class EnglishLine:
+    """What an English reader is told about one cited Chinese sentence (english_answer.py):
+    only renderings that are certain; everything else stays Chinese, in `untranslated`."""
+
+    n: int  # the citation it belongs to (Citation.n)
+    text: str  # "" when nothing in the quote could be rendered
+    rendered_spans: list[RenderedSpan] = field(default_factory=list)
+    untranslated: list[str] = field(default_factory=list)  # clauses and numbers left in Chinese
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 @dataclass
 class Answer:
     question: str
@@ -152,3 +177,6 @@ class Answer:
     passages: list[Hit]  # the closest passages, shown whether or not we answered
     confidence: float  # the evidence score the abstention threshold was compared with
     took_ms: float = 0.0
+    # For an English question answered from Chinese quotes: one line per citation, in
+    # citation order, leading the answer card; empty otherwise.
+    english: list[EnglishLine] = field(default_factory=list)

