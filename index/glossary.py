@@ -10,6 +10,13 @@ import re
 from pathlib import Path
 
 GLOSSARY_FILE = "glossary.tsv"
+_HYPHEN = re.compile(r"(?<=[A-Za-z])-(?=[A-Za-z])")
+
+
+def dehyphenate(text: str) -> str:
+    """"year-on-year", "fixed-asset": a hyphen between words joins them no differently
+    than a space does, so phrases are matched (and listed in glossary.tsv) with spaces."""
+    return _HYPHEN.sub(" ", text)
 
 
 class Glossary:
@@ -60,7 +67,7 @@ class Glossary:
         if self._pattern is None:
             return []
         found: dict[str, None] = {}
-        for match in self._pattern.finditer(text):
+        for match in self._pattern.finditer(dehyphenate(text)):
             for term in self.entries[match.group(1).lower()]:
                 found.setdefault(term, None)
         return list(found)
@@ -68,4 +75,4 @@ class Glossary:
     def remove_phrases(self, text: str) -> str:
         """`text` with the glossary's phrases blanked out: what is left for the general
         lexicon, so the glossary's rendering of a phrase is the only one."""
-        return self._pattern.sub(" | ", text) if self._pattern is not None else text
+        return self._pattern.sub(" | ", dehyphenate(text)) if self._pattern is not None else text

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from .analysis import CHINESE_STOP_WORDS, ENGLISH_STOP_WORDS, QUESTION_FILLERS, _segmenter
-from .glossary import Glossary
+from .glossary import Glossary, dehyphenate
 from .lexicon import Lexicon
 
 # Words that carry no topic, or whose CC-CEDICT renderings are wrong in context
@@ -67,7 +67,7 @@ def chinese_terms(text: str, lexicon: Lexicon | None, glossary: Glossary | None,
                   limits: TranslationLimits = DEFAULT_LIMITS) -> list[str]:
     """Chinese search terms for an English text, glossary terms first, no repeats."""
     found: dict[str, None] = {}
-    rest = text
+    text = rest = dehyphenate(text)  # "investment-promotion teams": the phrase is the same
     if glossary is not None:
         for term in glossary.translate_terms(text):
             found.setdefault(term, None)

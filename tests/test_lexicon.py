@@ -91,3 +91,8 @@ def test_chinese_questions_get_english_terms(lexicon, glossary) -> None:
     assert "Warsaw" in terms and "uprising" in terms
     assert "新型储能" in glossary.reverse()
     assert "new energy storage" in english_terms("新会区新型储能产业产值", lexicon, glossary)
+
+
+def test_hyphenated_words_match_spaced_phrases(lexicon, glossary) -> None:
+    assert glossary.translate_terms("year-on-year growth") == ["同比", "增长"]
+    assert "招商" in chinese_terms("How many investment-promotion teams are there?", lexicon, glossary)
