@@ -25,10 +25,10 @@ import statistics
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
-from benchmarks.report import REPORT
 from benchmarks.qa_eval import QaRun, answer_right, load_qa_set
+from benchmarks.report import REPORT
 from benchmarks.retrieval import doc_ranking
 from benchmarks.tables import Table
 from benchmarks.workspace import BUNDLED_CORPUS, SHARED_DIR, bench_dir, shared_encoder
@@ -215,9 +215,9 @@ def latency_table(rounds: int) -> Table:
             engine.search(query)  # loads the models, warms the caches
     times: dict[tuple[str, ...], list[float]] = {}
 
-    def timed(key: tuple[str, ...], call) -> None:  # type: ignore[no-untyped-def]
+    def timed(key: tuple[str, ...], call: Callable[..., object], *args: object) -> None:
         started = time.perf_counter()
-        call()
+        call(*args)
         times.setdefault(key, []).append((time.perf_counter() - started) * 1000)
 
     after = engines["after"]
@@ -226,11 +226,11 @@ def latency_table(rounds: int) -> Table:
         for lang, queries in LATENCY_QUERIES.items():
             for query in queries:
                 for name, engine in order:
-                    timed((lang, "uncached", name), lambda: engine.search(f"{query} {name}{i}"))
-                    timed((lang, "cached", name), lambda: engine.search(query))
-                timed(("part", "query plan", lang), lambda: after.plan_query(f"{query} {i}"))
-                timed(("part", "e5 query embedding", lang), lambda: encoder._encode([f"{query} e{i}"], "query"))
-                timed(("part", "USE query embedding", lang), lambda: second._encode([f"{query} u{i}"], "query"))
+                    timed((lang, "uncached", name), engine.search, f"{query} {name}{i}")
+                    timed((lang, "cached", name), engine.search, query)
+                timed(("part", "query plan", lang), after.plan_query, f"{query} {i}")
+                timed(("part", "e5 query embedding", lang), encoder._encode, [f"{query} e{i}"], "query")
+                timed(("part", "USE query embedding", lang), second._encode, [f"{query} u{i}"], "query")
     table = Table(f"Hybrid search latency on the bundled corpus, median ms ({rounds} rounds x 4 queries per language)",
                   ["queries", "embeddings", "before", "after", "after / before"])
     for lang in ("en", "zh"):

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .analysis import query_terms
-from .loader import guess_language
 from .english_answer import render_english
+from .loader import guess_language
 from .models import Answer, Citation, EnglishLine, Hit
 from .passages import Sentence, split_sentences
 

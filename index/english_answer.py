@@ -81,7 +81,8 @@ def render_english(quote: str, lexicon: Lexicon | None, glossary: Glossary | Non
         if clause.periods and not clause.figures and not clause.terms and _only_spans(clause):
             carried = clause.periods
             continue
-        if _negated(clause.text) or _RANKING.search(clause.text) or not clause.figures and not (clause.terms and (clause.periods or carried)):
+        dated_terms = clause.terms and (clause.periods or carried)
+        if _negated(clause.text) or _RANKING.search(clause.text) or not (clause.figures or dated_terms):
             if _CJK.search(clause.text) or _DIGIT.search(clause.text):
                 untranslated.append(clause.text)
             carried = []

@@ -119,6 +119,8 @@ _MONTH = r"(?:1[0-2]|[1-9])"
 _DAY = r"(?:3[01]|[12]\d|[1-9])"
 _YEAR = r"(?:19|20)\d\d"
 _DASH = r"[—–\-－~至到]"
+_VERBS = "增长|增加|上升|提高|下降|减少|降低|回落|下滑"
+_BASE = "|".join(sorted(_BASES, key=len, reverse=True))
 _QUARTERS = {"一": "first", "二": "second", "三": "third", "四": "fourth"}
 _FIXED_PERIODS = {
     "今年前三季度": "first three quarters of this year", "前三季度": "first three quarters",
@@ -147,10 +149,8 @@ _PATTERNS: tuple[tuple[str, str, Callable[[re.Match[str]], str]], ...] = (
     ("period", r"上世纪(?P<d>[1-9]0)年代", lambda m: f"the 19{m.group('d')}s"),
     ("period", r"(?:第)?(?P<q>[一二三四])季度", lambda m: f"{_QUARTERS[m.group('q')]} quarter"),
     ("period", "|".join(sorted(_FIXED_PERIODS, key=len, reverse=True)), lambda m: _FIXED_PERIODS[m.group()]),
-    ("change", rf"(?P<yoy>同比)?(?P<verb>增长|增加|上升|提高|下降|减少|降低|回落|下滑)了?(?P<n>{NUM})(?P<unit>%|个百分点)",
-     _change),
-    ("change", rf"(?:比(?P<base>{'|'.join(sorted(_BASES, key=len, reverse=True))}))?(?P<cmp>[高低快慢])(?P<n>{NUM})个百分点",
-     _points),
+    ("change", rf"(?P<yoy>同比)?(?P<verb>{_VERBS})了?(?P<n>{NUM})(?P<unit>%|个百分点)", _change),
+    ("change", rf"(?:比(?P<base>{_BASE}))?(?P<cmp>[高低快慢])(?P<n>{NUM})个百分点", _points),
     ("figure", rf"占比为?(?P<n>{NUM})%", _share),
     ("figure", rf"占(?P<base>[^，。；：、\d的（）()]{{1,8}}?)的?(?P<n>{NUM})%", _share),
     ("figure", rf"(?P<q>{_Q_BEFORE})?(?P<n>{NUM})?(?P<more>多)?(?P<mag>{_MAG})?元(?P<after>以上|左右)?", _money),

@@ -33,7 +33,8 @@ class IndexSettings:
     keyword_weight: float = SearchConfig.keyword_weight  # FUSION_KEYWORD_WEIGHT
     vector_weight: float = SearchConfig.vector_weight  # FUSION_VECTOR_WEIGHT
     cross_keyword_weight: float = SearchConfig.cross_keyword_weight  # FUSION_CROSS_KEYWORD_WEIGHT
-    second_vector_weight: float = SearchConfig.second_vector_weight  # FUSION_SECOND_VECTOR_WEIGHT (0 if SECOND_ENCODER=off)
+    # FUSION_SECOND_VECTOR_WEIGHT; 0 when SECOND_ENCODER=off
+    second_vector_weight: float = SearchConfig.second_vector_weight
     lexicon: bool = SearchConfig.lexicon  # QUERY_LEXICON: CC-CEDICT terms for cross-lingual keyword search
 
     @classmethod
