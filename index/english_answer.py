@@ -179,10 +179,10 @@ def _terms(quote: str, clause: _Clause, lexicon: Lexicon | None, glossary: Gloss
                 found.append(RenderedSpan(start, end, term, glossary.display(reverse[term]), "term"))  # type: ignore[union-attr]
     if lexicon is not None:
         for start, end, word in _nouns(quote, clause.start, clause.end):
-            glosses = lexicon.zh_en.get(word)
-            if glosses and word in lexicon.zh_sure and word not in _SKIP_TERMS and _free(start, end, taken):
+            gloss = lexicon.sure_gloss(word)
+            if gloss and word not in _SKIP_TERMS and _free(start, end, taken):
                 taken.append((start, end))
-                found.append(RenderedSpan(start, end, word, glosses[0], "term"))
+                found.append(RenderedSpan(start, end, word, gloss, "term"))
     for m in _LATIN_TERM.finditer(quote, clause.start, clause.end):  # "GDP", "R&D": English already
         if _free(m.start(), m.end(), taken):
             found.append(RenderedSpan(m.start(), m.end(), m.group(), m.group(), "term"))

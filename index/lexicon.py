@@ -22,7 +22,7 @@ import os
 import tempfile
 import threading
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
 
 import jieba
@@ -30,7 +30,7 @@ import jieba
 from .cedict import CedictEntry, dictionary_version, entry_glosses, read_entries
 
 # Bump when the derivation changes: older files are then rebuilt on the next start.
-LEXICON_FORMAT = 3
+LEXICON_FORMAT = 4
 # Kept per English key; the query side takes fewer (see lexicon_query.py).
 STORED_PER_KEY = 4
 STORED_PER_WORD = 3
@@ -44,39 +44,54 @@ SURE_MAX_SENSES = 3
 RENDERING_WINDOW = 2.0
 
 
-@dataclass
 class Lexicon:
     """Lowercased English phrase -> Chinese words (best first), split by whether the
     Chinese entry is a proper noun, so "china" finds 瓷器 and "China" finds 中国; and
-    Chinese word -> English glosses in dictionary order."""
+    Chinese word -> English glosses in dictionary order.
 
-    en_common: dict[str, list[str]]
-    en_proper: dict[str, list[str]]
-    zh_en: dict[str, list[str]]
-    ambiguity: dict[str, int]  # English key -> how many Chinese words render it in all
-    # Chinese words whose first gloss can be shown to a reader as their meaning: one
-    # CC-CEDICT entry (重点 has two readings: "to recount" and "focus"), at most
-    # SURE_MAX_SENSES senses, and a noun first (a word glossed "to ..." is a verb).
-    zh_sure: set[str] = field(default_factory=set)
-    version: str = ""
+    Each entry's words are kept as one "|"-joined string: a quarter of a million small
+    lists would cost several times the memory, in every worker that did not inherit them.
+    """
 
-    @property
-    def max_phrase_words(self) -> int:
-        return 4
+    max_phrase_words = 4
+
+    def __init__(self, en_common: dict[str, str], en_proper: dict[str, str], zh_en: dict[str, str],
+                 ambiguity: dict[str, int], sure: Iterable[str] = (), version: str = "") -> None:
+        self.en_common = en_common
+        self.en_proper = en_proper
+        self.zh_en = zh_en
+        self.ambiguity = ambiguity  # English key -> how many Chinese words render it in all
+        # Chinese words whose first gloss can be shown to a reader as their meaning: one
+        # CC-CEDICT entry (重点 has two readings: "to recount" and "focus"), at most
+        # SURE_MAX_SENSES senses, and a noun first (a word glossed "to ..." is a verb).
+        wanted = set(sure)
+        self.sure = frozenset(word for word in zh_en if word in wanted)  # zh_en's own strings
+        self.version = version
 
     def chinese(self, key: str, capitalised: bool) -> list[str]:
         """Chinese words for a lowercased English phrase; a capitalised query word
         prefers names, a lowercase one common words (names only if nothing else)."""
-        common, proper = self.en_common.get(key, []), self.en_proper.get(key, [])
+        common, proper = _split(self.en_common.get(key)), _split(self.en_proper.get(key))
         return proper + common if capitalised else (common or proper)
 
     def has(self, key: str) -> bool:
         return key in self.en_common or key in self.en_proper
 
+    def ambiguity_of(self, key: str) -> int:
+        return self.ambiguity.get(key, 1)
+
+    def english(self, word: str) -> list[str]:
+        """English glosses of a Chinese word, main sense first ([] if CC-CEDICT lacks it)."""
+        return _split(self.zh_en.get(word))
+
+    def sure_gloss(self, word: str) -> str | None:
+        """The gloss to show a reader for `word`, or None when it is not certain enough."""
+        return self.english(word)[0] if word in self.sure else None
+
     def save(self, path: Path) -> None:
         data = {"format": LEXICON_FORMAT, "version": self.version, "en_common": self.en_common,
                 "en_proper": self.en_proper, "zh_en": self.zh_en, "ambiguity": self.ambiguity,
-                "zh_sure": sorted(self.zh_sure)}
+                "sure": sorted(self.sure)}
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".lexicon-", suffix=".json")
         try:
@@ -92,8 +107,12 @@ class Lexicon:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") != LEXICON_FORMAT:
             raise ValueError(f"{path}: lexicon format {data.get('format')}, expected {LEXICON_FORMAT}")
-        return cls(data["en_common"], data["en_proper"], data["zh_en"], data["ambiguity"],
-                   set(data["zh_sure"]), data["version"])
+        return cls(data["en_common"], data["en_proper"], data["zh_en"], data["ambiguity"], data["sure"],
+                   data["version"])
+
+
+def _split(joined: str | None) -> list[str]:
+    return joined.split("|") if joined else []
 
 
 def lexicon_path(data_dir: Path) -> Path:
@@ -122,6 +141,9 @@ def _load_or_build(path: Path) -> Lexicon:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not path.is_file():
                 build_lexicon().save(path)
+                for old in path.parent.glob("lexicon-cedict-*"):  # other versions or formats
+                    if old.name not in (path.name, path.with_suffix(".lock").name):
+                        old.unlink(missing_ok=True)
     return Lexicon.load(path)
 
 
@@ -162,7 +184,8 @@ def build_lexicon() -> Lexicon:
             table[key][entry.simplified] = max(score, table[key].get(entry.simplified, -math.inf))
     ambiguity = {key: len(common.get(key, {})) + len(proper.get(key, {})) for key in {*common, *proper}}
     sure = {word for word in sure if entries_of[word] == 1}
-    return Lexicon(_best(common), _best(proper), zh_en, ambiguity, sure, dictionary_version())
+    return Lexicon(_best(common), _best(proper), {word: "|".join(glosses) for word, glosses in zh_en.items()},
+                   ambiguity, sure, dictionary_version())
 
 
 def _is_sure(entry: CedictEntry) -> bool:
@@ -179,14 +202,14 @@ def _score(entry: CedictEntry, sense: int, alternatives: int, freq: dict[str, in
     )
 
 
-def _best(table: dict[str, dict[str, float]], window: float | None = None) -> dict[str, list[str]]:
+def _best(table: dict[str, dict[str, float]], window: float | None = None) -> dict[str, str]:
     """The best renderings of each key; with `window`, only those scoring within it of the
     best one (a rendering 30x rarer than the usual one is usually a wrong sense)."""
     window = RENDERING_WINDOW if window is None else window
     out = {}
     for key, scores in table.items():
         ranked = sorted(scores.items(), key=lambda item: -item[1])[:STORED_PER_KEY]
-        out[key] = [word for word, score in ranked if score >= ranked[0][1] - window]
+        out[key] = "|".join(word for word, score in ranked if score >= ranked[0][1] - window)
     return out
 
 

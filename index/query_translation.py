@@ -90,11 +90,11 @@ def english_terms(text: str, lexicon: Lexicon | None, glossary: Glossary | None,
             if word in reverse:
                 found.setdefault(reverse[word], None)
                 continue
-            glosses = (lexicon.zh_en.get(word, []) if lexicon else [])[:limits.english_per_word]
+            glosses = (lexicon.english(word) if lexicon else [])[:limits.english_per_word]
             if not glosses and len(word) > 2 and lexicon is not None:
                 # A word CC-CEDICT lacks (新型储能) may still be made of words it has.
                 glosses = [g for part in _segmenter().lcut(word, HMM=False) if len(part) > 1
-                           for g in lexicon.zh_en.get(part, [])[:1]]
+                           for g in lexicon.english(part)[:1]]
             for gloss in glosses:
                 found.setdefault(gloss, None)
     return list(found)
@@ -118,7 +118,7 @@ def _lexicon_terms(words: list[_Word], lexicon: Lexicon, limits: TranslationLimi
             i += 1
             continue
         capitalised = any(w.capitalised for w in words[i:i + span]) and i > 0
-        ambiguity = lexicon.ambiguity.get(key, 1)
+        ambiguity = lexicon.ambiguity_of(key)
         if ambiguity < limits.skip_from:
             take = 1 if ambiguity >= limits.vague_from else limits.per_word
             terms.extend(lexicon.chinese(key, capitalised)[:take])

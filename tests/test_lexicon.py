@@ -46,19 +46,21 @@ def test_english_words_get_their_usual_chinese_rendering_first(lexicon: Lexicon)
 
 
 def test_chinese_words_get_english_glosses(lexicon: Lexicon) -> None:
-    assert lexicon.zh_en["华沙"][0] == "Warsaw"
-    assert lexicon.zh_en["江门"][0] == "Jiangmen"
-    assert lexicon.zh_en["增加值"][0] == "value added"
+    assert lexicon.english("华沙")[0] == "Warsaw"
+    assert lexicon.english("江门")[0] == "Jiangmen"
+    assert lexicon.english("增加值")[0] == "value added"
+    assert lexicon.english("不是一个词") == []
     # 重点 has two readings ("to recount", "focus"): no gloss of it is sure enough to show.
-    assert "重点" not in lexicon.zh_sure and "城市" in lexicon.zh_sure
+    assert lexicon.sure_gloss("重点") is None and lexicon.sure_gloss("城市") == "city"
 
 
 def test_lexicon_is_built_once_and_loads_fast(lexicon: Lexicon, test_data_dir) -> None:
     path = lexicon_path(test_data_dir)
     assert path.is_file() and path.stat().st_size < 20_000_000
+    assert [p.name for p in path.parent.glob("lexicon-cedict-*.json")] == [path.name]  # older ones swept
     started = time.perf_counter()
     assert len(Lexicon.load(path).en_common) == len(lexicon.en_common)
-    assert time.perf_counter() - started < 5.0  # ~0.5 s here; preloaded before gunicorn forks
+    assert time.perf_counter() - started < 5.0  # ~0.3 s here; preloaded before gunicorn forks
 
 
 def test_glossary_wins_over_the_general_lexicon(lexicon, glossary) -> None:
