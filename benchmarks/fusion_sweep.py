@@ -1,5 +1,6 @@
-"""Fusion tuning: RRF keyword weight (vector weight 1) and k, from the XQuAD and qa_set
-rankings already collected, then the answer thresholds at the chosen weights.
+"""Fusion tuning from the XQuAD and qa_set rankings already collected: the same-language
+keyword weight on the Chinese questions, the cross-lingual keyword and second-encoder
+(USE) weights on the English ones, RRF k; then the answer thresholds at the chosen weights.
 
 The rankings do not depend on the weights, so every setting is scored offline with the
 engine's own `fuse_rrf` (retrieval.py checks that this equals the engine's hybrid).
@@ -22,94 +23,119 @@ from benchmarks.xquad import XquadRun, run_xquad
 from index.answer import DEFAULT_TUNING
 from index.engine import SearchConfig, SearchEngine
 
-KEYWORD_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0)
+KEYWORD_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+CROSS_KEYWORD_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
+SECOND_VECTOR_WEIGHTS = (0.0, 0.5, 1.0, 1.5)
 RRF_KS = (10, 30, 60, 100)
+TIE = 0.002  # objective differences below this (a fraction of one question) are ties
 
 
 @dataclass
 class SweepRow:
+    """One setting scored on one question language: XQuAD MRR@10 (ranking quality over
+    240 documents) and R@1, qa_set Recall@5 (what the answerer reads)."""
+
     config: SearchConfig
-    xq_zh_r1: float
-    xq_zh_mrr: float
-    xq_en_r1: float
-    xq_en_mrr: float
-    xq_en_r10: float
-    qa_zh_r5: float
-    qa_en_r5: float
+    xq_r1: float
+    xq_mrr: float
+    xq_r10: float
+    qa_r5: float
 
     @property
     def objective(self) -> float:
-        """Equal say for the four question sets: MRR@10 on XQuAD zh and en (ranking quality
-        over 240 documents), Recall@5 on qa_set zh and en (what the answerer reads)."""
-        return (self.xq_zh_mrr + self.xq_en_mrr + self.qa_zh_r5 + self.qa_en_r5) / 4
+        return (self.xq_mrr + self.qa_r5) / 2
 
 
-def score_config(xq: XquadRun, qa: QaRun, config: SearchConfig) -> SweepRow:
-    metrics = {
-        lang: doc_metrics(xq.engine, xq.rankings[lang], [q.doc_id for q in xq.questions[lang]], "hybrid", config)
-        for lang in ("zh", "en")
-    }
-    qa_r5 = {}
-    for lang in ("zh", "en"):
-        idx = [i for i, q in enumerate(qa.answerable) if q.lang == lang]
-        qa_r5[lang] = evidence_recall(qa.engine, [qa.rankings[i] for i in idx],
-                                      [qa.answerable[i].evidence for i in idx], "hybrid", config)
-    return SweepRow(config, metrics["zh"].recall_1, metrics["zh"].mrr_10, metrics["en"].recall_1,
-                    metrics["en"].mrr_10, metrics["en"].recall_10, qa_r5["zh"], qa_r5["en"])
+def score_config(xq: XquadRun, qa: QaRun, config: SearchConfig, lang: str) -> SweepRow:
+    m = doc_metrics(xq.engine, xq.rankings[lang], [q.doc_id for q in xq.questions[lang]], "hybrid", config)
+    idx = [i for i, q in enumerate(qa.answerable) if q.lang == lang]
+    r5 = evidence_recall(qa.engine, [qa.rankings[i] for i in idx], [qa.answerable[i].evidence for i in idx],
+                         "hybrid", config)
+    return SweepRow(config, m.recall_1, m.mrr_10, m.recall_10, r5)
 
 
-def sweep(xq: XquadRun, qa: QaRun) -> list[SweepRow]:
+def best_row(rows: list[SweepRow]) -> SweepRow:
+    """Highest objective; a tie goes to the setting closest to the engine default, so
+    nothing is changed on noise."""
+    d = SearchConfig()
+    top = max(r.objective for r in rows)
+    tied = [r for r in rows if r.objective >= top - TIE]
+    return min(tied, key=lambda r: abs(r.config.keyword_weight - d.keyword_weight)
+               + abs(r.config.cross_keyword_weight - d.cross_keyword_weight)
+               + abs(r.config.second_vector_weight - d.second_vector_weight) + abs(r.config.rrf_k - d.rrf_k) / 100)
+
+
+def sweep(xq: XquadRun, qa: QaRun) -> dict[str, list[SweepRow]]:
+    """Same-language weights on the Chinese questions, cross-lingual ones on the English
+    questions (the engine keeps them apart, so they are tuned apart); then k for each."""
     base = SearchConfig()
-    rows = [score_config(xq, qa, replace(base, keyword_weight=w, vector_weight=1.0)) for w in KEYWORD_WEIGHTS]
-    best = best_row(rows)
-    rows += [score_config(xq, qa, replace(best.config, rrf_k=k)) for k in RRF_KS if k != best.config.rrf_k]
-    return rows
+    zh = [score_config(xq, qa, replace(base, keyword_weight=w), "zh") for w in KEYWORD_WEIGHTS]
+    en = [score_config(xq, qa, replace(base, cross_keyword_weight=w, second_vector_weight=s), "en")
+          for w in CROSS_KEYWORD_WEIGHTS for s in SECOND_VECTOR_WEIGHTS]
+    zh += [score_config(xq, qa, replace(best_row(zh).config, rrf_k=k), "zh") for k in RRF_KS if k != base.rrf_k]
+    en += [score_config(xq, qa, replace(best_row(en).config, rrf_k=k), "en") for k in RRF_KS if k != base.rrf_k]
+    return {"zh": zh, "en": en}
 
 
-def sweep_table(rows: list[SweepRow]) -> Table:
-    best = best_row(rows)
-    table = Table(
-        "Fusion sweep: hybrid mode at each RRF setting (vector weight 1)",
-        ["kw weight", "rrf k", "XQ zh R@1", "XQ zh MRR", "XQ en R@1", "XQ en MRR", "XQ en R@10",
-         "qa zh R@5", "qa en R@5", "objective"],
-    )
-    for r in rows:
-        mark = " **best**" if r is best else ""
-        table.add(f"{r.config.keyword_weight:g}{mark}", r.config.rrf_k, r.xq_zh_r1, r.xq_zh_mrr,
-                  r.xq_en_r1, r.xq_en_mrr, r.xq_en_r10, r.qa_zh_r5, r.qa_en_r5, r.objective)
-    by_zh = max(rows, key=lambda r: (r.xq_zh_mrr + r.qa_zh_r5) / 2)
-    by_en = max(rows, key=lambda r: (r.xq_en_mrr + r.qa_en_r5) / 2)
+def recommended(rows: dict[str, list[SweepRow]]) -> SearchConfig:
+    """The zh winner's same-language weight and the en winner's cross-lingual weights;
+    k only changes if both languages prefer the same other value."""
+    zh, en = best_row(rows["zh"]).config, best_row(rows["en"]).config
+    k = zh.rrf_k if zh.rrf_k == en.rrf_k else SearchConfig().rrf_k
+    return replace(SearchConfig(), keyword_weight=zh.keyword_weight, cross_keyword_weight=en.cross_keyword_weight,
+                   second_vector_weight=en.second_vector_weight, rrf_k=k)
+
+
+def sweep_tables(rows: dict[str, list[SweepRow]]) -> list[Table]:
     default = SearchConfig()
-    at_default = [r for r in rows if r.config == default]
-    table.notes.append(
-        f"Recommended: keyword weight {best.config.keyword_weight:g}, vector weight 1, k={best.config.rrf_k} "
-        f"(objective {best.objective:.3f}); the engine default at run time (keyword {default.keyword_weight:g}, "
-        f"k={default.rrf_k}) scores " + (f"{at_default[0].objective:.3f}." if at_default else "outside this grid.")
-    )
-    table.notes += [
-        "objective = mean of XQuAD zh MRR@10, XQuAD en MRR@10, qa_set zh R@5, qa_set en R@5; within 0.002 of the "
-        "top counts as a tie, won by the setting closest to the engine default.",
-        f"Best for Chinese questions alone: keyword weight {by_zh.config.keyword_weight:g}, k={by_zh.config.rrf_k}; "
-        f"for English questions alone: keyword weight {by_en.config.keyword_weight:g}, k={by_en.config.rrf_k}.",
-        "The last rows vary k at the best weight. qa_set has 42 questions per language: one question is 0.024.",
-    ]
-    return table
+    tables = []
+    for lang, title, label in (
+        ("zh", "Same-language fusion (Chinese questions): keyword weight, e5 vector weight 1", "kw weight"),
+        ("en", "Cross-lingual fusion (English questions over Chinese text): translated-keyword and USE weights, "
+               "e5 weight 1", "cross kw / USE"),
+    ):
+        best = best_row(rows[lang])
+        table = Table(title, [label, "rrf k", "XQuAD R@1", "XQuAD MRR@10", "XQuAD R@10", "qa_set R@5", "objective"])
+        for r in rows[lang]:
+            c = r.config
+            name = f"{c.keyword_weight:g}" if lang == "zh" else f"{c.cross_keyword_weight:g} / {c.second_vector_weight:g}"
+            marks = (" **best**" if r is best else "") + (" (default)" if c == default else "")
+            table.add(name + marks, c.rrf_k, r.xq_r1, r.xq_mrr, r.xq_r10, r.qa_r5, r.objective)
+        at_default = [r.objective for r in rows[lang] if r.config == default]
+        table.notes += [
+            f"objective = (XQuAD MRR@10 + qa_set R@5) / 2; within {TIE} of the top is a tie, won by the setting "
+            f"closest to the engine default. Default scores {at_default[0]:.3f}, best {best.objective:.3f}."
+            if at_default else "objective = (XQuAD MRR@10 + qa_set R@5) / 2.",
+            "The last rows vary k at the best weights. qa_set has 42 answerable questions per language: one is 0.024 "
+            "of R@5 (0.012 of the objective).",
+        ]
+        tables.append(table)
+    rec = recommended(rows)
+    tables[-1].notes.append(
+        f"Recommended SearchConfig: keyword_weight={rec.keyword_weight:g}, vector_weight=1, "
+        f"cross_keyword_weight={rec.cross_keyword_weight:g}, second_vector_weight={rec.second_vector_weight:g}, "
+        f"rrf_k={rec.rrf_k} (engine default at run time: {default.keyword_weight:g}, 1, "
+        f"{default.cross_keyword_weight:g}, {default.second_vector_weight:g}, {default.rrf_k}).")
+    return tables
 
 
 def threshold_table(engine: SearchEngine, configs: list[SearchConfig]) -> Table:
     """calibrate_answers' two-stage search, run at each fusion setting."""
     table = Table(
         "Answer calibration (benchmarks/calibrate_answers.py) at each fusion setting",
-        ["kw weight", "tuning", "objective", "zh answer", "zh abstain", "en answer", "en abstain",
+        ["fusion (kw / cross kw / USE / k)", "tuning", "objective", "zh answer", "zh abstain", "en answer", "en abstain",
          "overlap/figure/rank", "thr", "cross thr", "unknown pen."],
     )
     for config in configs:
-        at = SearchEngine(engine.layout.root, encoder=engine.encoder, config=config)
+        at = SearchEngine(engine.layout.root, encoder=engine.encoder, config=config,
+                          second_encoder=engine.second_encoder)
         questions = calibrate_answers.load_questions(at)
         current = calibrate_answers.evaluate(calibrate_answers.outcomes(questions, DEFAULT_TUNING), DEFAULT_TUNING)
         _, found = calibrate_answers.search_tunings(questions)
         for label, t, stats in (("current", DEFAULT_TUNING, current), ("calibrated", found[0][1], found[0][2])):
-            table.add(f"{config.keyword_weight:g}", label, calibrate_answers.objective(stats),
+            fusion = (f"{config.keyword_weight:g} / {config.cross_keyword_weight:g} / "
+                      f"{config.second_vector_weight:g} / {config.rrf_k}")
+            table.add(fusion, label, calibrate_answers.objective(stats),
                       stats["zh"]["answer_acc"], stats["zh"]["abstain_acc"],
                       stats["en"]["answer_acc"], stats["en"]["abstain_acc"],
                       f"{t.overlap_weight:g}/{t.figure_bonus:g}/{t.rank_weight:g}",
@@ -122,20 +148,6 @@ def threshold_table(engine: SearchEngine, configs: list[SearchConfig]) -> Table:
     return table
 
 
-def best_row(rows: list[SweepRow]) -> SweepRow:
-    """Highest objective; differences under 0.002 (a fraction of one question) are ties,
-    and a tie goes to the setting closest to the default, so nothing changes on noise."""
-    default = SearchConfig()
-    top = max(r.objective for r in rows)
-    tied = [r for r in rows if r.objective >= top - 0.002]
-    return min(tied, key=lambda r: abs(r.config.keyword_weight - default.keyword_weight)
-               + abs(r.config.rrf_k - default.rrf_k) / 100)
-
-
-def recommended(rows: list[SweepRow]) -> SearchConfig:
-    return best_row(rows).config
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=None, help="XQuAD sample per language (default all)")
@@ -143,8 +155,9 @@ def main() -> None:
     xq = run_xquad(args.questions)
     qa = run_qa(with_answers=False)
     rows = sweep(xq, qa)
-    print(sweep_table(rows).to_text())
-    configs = sorted({SearchConfig(), recommended(rows)}, key=lambda c: c.keyword_weight)
+    for table in sweep_tables(rows):
+        print(table.to_text())
+    configs = sorted({SearchConfig(), recommended(rows)}, key=repr)
     print(threshold_table(qa.engine, configs).to_text())
 
 

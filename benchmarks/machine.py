@@ -35,12 +35,13 @@ def versions() -> str:
     return ", ".join(found)
 
 
-def describe(started: float, variant: str) -> str:
-    """Markdown block for the top of a run's section; `started` is time.time() at start."""
+def describe(started: float, variant: str, revision: str) -> str:
+    """Markdown block for the top of a run's section; `started` is time.time() at start,
+    `revision` the commit when it started (others may commit while it runs)."""
     load = os.getloadavg()
     return "\n".join([
         f"- Run: `{variant}`, {time.strftime('%Y-%m-%d %H:%M %Z', time.localtime(started))}, "
-        f"took {(time.time() - started) / 60:.1f} min; commit {git_revision()}",
+        f"took {(time.time() - started) / 60:.1f} min; commit at start {revision}, at end {git_revision()}",
         f"- CPU: {cpu_model()}, {os.cpu_count()} logical cores; RAM {psutil.virtual_memory().total / 2**30:.1f} GiB; "
         f"{platform.system()} {platform.release()}",
         f"- Load average at the end (1/5/15 min): {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "

@@ -18,9 +18,10 @@ import json
 import time
 from dataclasses import dataclass, field
 
-from benchmarks.retrieval import MODES, Rankings, collect_rankings, evidence_recall, vector_queries
+from benchmarks.retrieval import MODES, Rankings, collect_rankings, evidence_recall, prime_queries
+from benchmarks.retrieval import open_engine as open_bench_engine
 from benchmarks.tables import Table, median, percentile
-from benchmarks.workspace import BUNDLED_CORPUS, REPO_ROOT, bench_dir, shared_encoder
+from benchmarks.workspace import BUNDLED_CORPUS, REPO_ROOT, bench_dir, shared_encoder, shared_second_encoder
 from index.builder import build_index
 from index.engine import SearchConfig, SearchEngine
 from index.models import Answer
@@ -63,15 +64,15 @@ def load_qa_set() -> list[QaQuestion]:
 def open_engine(config: SearchConfig | None = None) -> SearchEngine:
     """The bundled corpus, rebuilt every run (vectors from the shared cache)."""
     data_dir = bench_dir("bundled")
-    encoder = shared_encoder()
-    build_index(BUNDLED_CORPUS, data_dir, encoder=encoder)
-    return SearchEngine(data_dir, encoder=encoder, config=config or SearchConfig())
+    build_index(BUNDLED_CORPUS, data_dir, encoder=shared_encoder(), second_encoder=shared_second_encoder())
+    return open_bench_engine(data_dir, config)
 
 
 def run_qa(config: SearchConfig | None = None, with_answers: bool = True) -> QaRun:
     engine = open_engine(config)
     questions = load_qa_set()
-    shared_encoder().prime(vector_queries(engine, [q.text for q in questions]) + [q.text for q in questions])
+    prime_queries(engine, [q.text for q in questions])
+    shared_encoder().prime(q.text for q in questions)  # the answerer embeds the question as typed
     answerable = [q for q in questions if q.answerable]
     rankings = collect_rankings(engine, [q.text for q in answerable])
     run = QaRun(engine, questions, rankings)
@@ -118,7 +119,8 @@ def qa_table(run: QaRun) -> Table:
                   wrong, median([a.took_ms for _, a in pairs]))
     took = [a.took_ms for a in run.answers]
     table.notes += [
-        f"Fusion at run time: keyword weight {config.keyword_weight:g}, vector {config.vector_weight:g}, "
+        f"Fusion at run time: zh keyword {config.keyword_weight:g} + e5 {config.vector_weight:g}; en (cross-lingual) "
+        f"keyword {config.cross_keyword_weight:g} + e5 {config.vector_weight:g} + USE {config.second_vector_weight:g}; "
         f"k={config.rrf_k}. R@5 counts the 42 answerable questions per language.",
         "'answered wrongly' = answerable questions answered with no cited fact (worse than abstaining).",
         f"ask latency over all {len(took)} questions: p50 {median(took):.0f} ms, p95 {percentile(took, 95):.0f} ms "

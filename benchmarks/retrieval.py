@@ -1,16 +1,19 @@
 """Retrieval evaluation shared by the XQuAD, qa_set and fusion-sweep benchmarks.
 
-Each question is searched once per side (keyword, vector) through `SearchEngine.search`,
-so whatever the engine does to a query (glossary expansion, filters) is what we measure.
-Hybrid rankings are then fused offline with the engine's own `fuse_rrf` from those two
-lists, exactly as `SearchEngine.search` does for k <= `candidates`; that makes a weight
-sweep free, and `fusion_mismatches` checks the claim against the engine itself.
+Each question is planned and searched once through the engine's own `plan_query` and
+`ranked_lists` (keyword, e5 vector and, for a cross-lingual query, the second encoder's
+list), so query translation, glossary expansion and whatever else the engine does to a
+query is what we measure. Hybrid rankings are then fused offline with the engine's own
+`fuse_rrf` and the weights `SearchEngine.fusion_weights` would choose for a given
+`SearchConfig`; that makes a weight sweep free, and `fusion_mismatches` checks the claim
+against the engine's real `search` at its own config.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
+from benchmarks.workspace import shared_encoder, shared_second_encoder
 from index.engine import SearchConfig, SearchEngine
 from index.fusion import fuse_rrf
 
@@ -21,38 +24,54 @@ MODES = ("keyword", "vector", "hybrid")
 class Rankings:
     """One query's candidate lists (passage ids, best first), `candidates` deep."""
 
-    keyword: tuple[str, ...]
-    vector: tuple[str, ...]
+    lists: dict[str, tuple[str, ...]]  # "keyword", "vector" and maybe "second_vector"
+    cross_lingual: bool
+
+    def weights(self, config: SearchConfig) -> dict[str, float]:
+        """What `SearchEngine.fusion_weights` gives this query under `config`."""
+        weights = {
+            "keyword": config.cross_keyword_weight if self.cross_lingual else config.keyword_weight,
+            "vector": config.vector_weight,
+        }
+        if self.cross_lingual and config.second_vector_weight > 0 and "second_vector" in self.lists:
+            weights["second_vector"] = config.second_vector_weight
+        return weights
 
     def ranked(self, mode: str, config: SearchConfig) -> list[str]:
-        if mode == "keyword":
-            return list(self.keyword)
-        if mode == "vector":
-            return list(self.vector)
-        fused = fuse_rrf(
-            {"keyword": list(self.keyword), "vector": list(self.vector)},
-            {"keyword": config.keyword_weight, "vector": config.vector_weight},
-            k=config.rrf_k,
-        )
+        if mode != "hybrid":
+            return list(self.lists.get(mode, ()))
+        weights = self.weights(config)
+        fused = fuse_rrf({name: list(self.lists[name]) for name in weights if name in self.lists}, weights,
+                         k=config.rrf_k)
         return [pid for pid, _ in fused]
 
 
-def vector_queries(engine: SearchEngine, queries: Iterable[str]) -> list[str]:
-    """The texts the engine will embed for these queries (English ones may carry glossary
-    terms), so a benchmark can batch-embed them up front."""
-    expand = getattr(engine, "expand_query", None)
-    return [expand(q) if expand else q for q in queries]
+def open_engine(data_dir, config: SearchConfig | None = None) -> SearchEngine:  # type: ignore[no-untyped-def]
+    return SearchEngine(data_dir, encoder=shared_encoder(), config=config or SearchConfig(),
+                        second_encoder=shared_second_encoder())
+
+
+def prime_queries(engine: SearchEngine, queries: Iterable[str]) -> int:
+    """Batch-embed what the engine will embed for these queries (the planned vector text;
+    the second encoder only for cross-lingual queries). Returns how many e5 embedded."""
+    plans = [engine.plan_query(q) for q in queries]
+    second = shared_second_encoder()
+    if hasattr(second, "prime"):
+        second.prime([p.vector_text for p in plans if p.cross_lingual])
+    return shared_encoder().prime([p.vector_text for p in plans])
 
 
 def collect_rankings(
     engine: SearchEngine, queries: Sequence[str], on_progress: Callable[[int], None] | None = None
 ) -> list[Rankings]:
+    """Lists as the engine's hybrid mode sees them. Collected with second_vector_weight > 0
+    so the second list is there for the sweep even when the engine's config turns it off."""
     depth = engine.config.candidates
     out = []
     for n, query in enumerate(queries, start=1):
-        keyword = engine.search(query, k=depth, mode="keyword").hits
-        vector = engine.search(query, k=depth, mode="vector").hits
-        out.append(Rankings(tuple(h.passage.id for h in keyword), tuple(h.passage.id for h in vector)))
+        plan = engine.plan_query(query)
+        lists = engine.ranked_lists(plan, "hybrid", depth).lists
+        out.append(Rankings({name: tuple(ids) for name, (ids, _) in lists.items()}, plan.cross_lingual))
         if on_progress and n % 100 == 0:
             on_progress(n)
     return out

@@ -12,11 +12,11 @@ import time
 import traceback
 from typing import Callable
 
-from benchmarks.workspace import shared_encoder  # sets HF_HUB_OFFLINE first
+from benchmarks.workspace import git_revision, shared_encoder, shared_second_encoder  # sets HF_HUB_OFFLINE first
 
 from benchmarks import machine, report  # noqa: E402
 from benchmarks.compare import bm25_xquad_table  # noqa: E402
-from benchmarks.fusion_sweep import recommended, sweep, sweep_table, threshold_table  # noqa: E402
+from benchmarks.fusion_sweep import recommended, sweep, sweep_tables, threshold_table  # noqa: E402
 from benchmarks.qa_eval import qa_table, run_qa  # noqa: E402
 from benchmarks.scale import FULL, QUICK, run_scale, scale_tables  # noqa: E402
 from benchmarks.tables import Table  # noqa: E402
@@ -58,6 +58,7 @@ def main() -> None:
     args = parser.parse_args()
     variant = "full" if args.full else "quick"
     started = time.time()
+    revision = git_revision()
     suite = Suite()
     state: dict = {}
 
@@ -71,9 +72,8 @@ def main() -> None:
 
     def fusion() -> list[Table]:
         rows = sweep(state["xq"], state["qa"])
-        best = recommended(rows)
-        configs = sorted({SearchConfig(), best}, key=lambda c: (c.keyword_weight, c.rrf_k))
-        return [sweep_table(rows), threshold_table(state["qa"].engine, configs)]
+        configs = sorted({SearchConfig(), recommended(rows)}, key=repr)
+        return [*sweep_tables(rows), threshold_table(state["qa"].engine, configs)]
 
     def baselines() -> list[Table]:
         return [bm25_xquad_table(state["xq"])]
@@ -84,10 +84,13 @@ def main() -> None:
     suite.add("xquad", "1. Cross-lingual retrieval on XQuAD", xquad)
     suite.add("qa", "2. Our question set (qa_set.jsonl)", qa)
     suite.add("fusion", "3. Fusion and threshold tuning", fusion)
-    suite.add("keyword-baseline", "5a. Keyword baseline quality (rank-bm25) on XQuAD", baselines)
-    suite.add("scale", "4-5. Speed at scale, with the embedding, keyword and vector baselines", scale)
+    suite.add("scale", "4. Speed at scale, with the embedding, keyword and vector baselines (5)", scale)
+    suite.add("keyword-baseline", "5. Keyword baseline quality (rank-bm25) on XQuAD", baselines)
     shared_encoder().save()
-    sections = [("machine", "Machine and run", machine.describe(started, variant))] + suite.sections
+    second = shared_second_encoder()
+    if hasattr(second, 'query_cache'):
+        second.query_cache.save()
+    sections = [("machine", "Machine and run", machine.describe(started, variant, revision))] + suite.sections
     if not args.no_write:
         report.write_sections(variant, sections)
         print(f"updated {report.REPORT}")

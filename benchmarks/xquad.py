@@ -17,9 +17,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.retrieval import MODES, Rankings, collect_rankings, doc_metrics, fusion_mismatches, vector_queries
+from benchmarks.retrieval import MODES, Rankings, collect_rankings, doc_metrics, fusion_mismatches
+from benchmarks.retrieval import open_engine as open_bench_engine
+from benchmarks.retrieval import prime_queries
 from benchmarks.tables import Table
-from benchmarks.workspace import EVAL_DATA, bench_dir, shared_encoder
+from benchmarks.workspace import EVAL_DATA, bench_dir, shared_encoder, shared_second_encoder
 from index.builder import build_index
 from index.engine import SearchConfig, SearchEngine
 
@@ -83,19 +85,17 @@ def open_engine(config: SearchConfig | None = None) -> SearchEngine:
     the current analyzer and splitter; vectors come from the shared cache (seconds)."""
     data_dir = bench_dir("xquad/data")
     corpus = write_corpus(data_dir.parent / "corpus")
-    encoder = shared_encoder()
-    summary = build_index(corpus, data_dir, encoder=encoder)
+    summary = build_index(corpus, data_dir, encoder=shared_encoder(), second_encoder=shared_second_encoder())
     print(f"  xquad: built {summary.documents} docs / {summary.passages} passages in "
           f"{summary.seconds:.0f}s ({summary.embedded} passages embedded)", flush=True)
-    return SearchEngine(data_dir, encoder=encoder, config=config or SearchConfig())
+    return open_bench_engine(data_dir, config)
 
 
 def run_xquad(limit: int | None = None) -> XquadRun:
     started = time.perf_counter()
     engine = open_engine()
     questions = load_questions(limit)
-    encoder = shared_encoder()
-    embedded = encoder.prime(vector_queries(engine, [q.text for qs in questions.values() for q in qs]))
+    embedded = prime_queries(engine, [q.text for qs in questions.values() for q in qs])
     if embedded:
         print(f"  xquad: embedded {embedded} new questions", flush=True)
     rankings = {lang: collect_rankings(engine, [q.text for q in qs]) for lang, qs in questions.items()}
@@ -111,9 +111,11 @@ def xquad_table(run: XquadRun, config: SearchConfig | None = None) -> Table:
     )
     for lang, label in (("zh", "zh -> zh"), ("en", "en -> zh")):
         golds = [q.doc_id for q in run.questions[lang]]
-        for mode in MODES:
+        modes = MODES if lang == "zh" else ("keyword", "vector", "second_vector", "hybrid")
+        for mode in modes:
             m = doc_metrics(run.engine, run.rankings[lang], golds, mode, config)
-            table.add(label, mode, m.recall_1, m.recall_5, m.recall_10, m.mrr_10)
+            name = "USE list alone (not a mode)" if mode == "second_vector" else mode
+            table.add(label, name, m.recall_1, m.recall_5, m.recall_10, m.mrr_10)
     sample = {lang: qs[:50] for lang, qs in run.questions.items()}
     mismatches = sum(
         fusion_mismatches(run.engine, [q.text for q in sample[lang]], run.rankings[lang][:50])
@@ -121,9 +123,11 @@ def xquad_table(run: XquadRun, config: SearchConfig | None = None) -> Table:
     )
     passages = len(run.engine.build.passages)
     table.notes += [
-        f"{passages} passages; hybrid = RRF with keyword weight {config.keyword_weight:g}, vector weight "
-        f"{config.vector_weight:g}, k={config.rrf_k}, {config.candidates} candidates per side "
-        "(the engine defaults at run time).",
+        f"{passages} passages; engine defaults at run time: same-language hybrid = RRF of keyword (weight "
+        f"{config.keyword_weight:g}) and e5 vector ({config.vector_weight:g}); cross-lingual hybrid (English "
+        f"questions) = keyword with translated terms ({config.cross_keyword_weight:g}), e5 "
+        f"({config.vector_weight:g}) and USE ({config.second_vector_weight:g}); k={config.rrf_k}, "
+        f"{config.candidates} candidates per list, CC-CEDICT lexicon {'on' if config.lexicon else 'off'}.",
         "Document level: passages are mapped to their paragraph, each paragraph counted once, in rank order.",
         f"Offline fusion vs the engine's own hybrid top-10 on {sum(len(s) for s in sample.values())} "
         f"questions: {mismatches} differ.",
