@@ -102,11 +102,15 @@ def render_english(quote: str, lexicon: Lexicon | None, glossary: Glossary | Non
         # Bare figures with nothing saying what or when they are ("20 (先后出台…)") tell
         # an English reader nothing certain: the quote is better left alone.
         return EnglishLine(n, "", [], [c.text for c in clauses])
+    return EnglishLine(n, _joined(parts), sorted(rendered, key=lambda s: s.start), untranslated)
+
+
+def _joined(parts: list[tuple[str, bool]]) -> str:
+    """Clauses joined by "; ", a continuing one ("up 5.3% year on year") by ", "."""
     text = ""
     for english, continues in parts:
         text += (", " if continues else "; ") + english if text else english
-    text = text[:1].upper() + text[1:] + "." if text else ""
-    return EnglishLine(n, text, sorted(rendered, key=lambda s: s.start), untranslated)
+    return text[:1].upper() + text[1:] + "." if text else ""
 
 
 def _clauses(quote: str, spans: list[RenderedSpan]) -> list[_Clause]:
