@@ -31,6 +31,7 @@ class Encoder:
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     @property
     def model(self) -> SentenceTransformer:
@@ -46,14 +47,16 @@ class Encoder:
         return int(self.model.get_sentence_embedding_dimension() or 384)
 
     def encode_query(self, text: str) -> np.ndarray:
-        cached = self._queries.get(text)
-        if cached is not None:
-            self._queries.move_to_end(text)
-            return cached
+        with self._cache_lock:  # threaded servers share this LRU
+            cached = self._queries.get(text)
+            if cached is not None:
+                self._queries.move_to_end(text)
+                return cached
         vector = self._encode([text], "query")[0]
-        self._queries[text] = vector
-        if len(self._queries) > QUERY_CACHE_SIZE:
-            self._queries.popitem(last=False)
+        with self._cache_lock:
+            self._queries[text] = vector
+            if len(self._queries) > QUERY_CACHE_SIZE:
+                self._queries.popitem(last=False)
         return vector
 
     def encode_passages(

@@ -1,6 +1,7 @@
 """Hybrid search over the current build: keyword + vector, fused, filtered, paged."""
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import Counter
@@ -25,6 +26,9 @@ from .second_encoder import SECOND_VECTORS_FILE, UseEncoder
 from .store import DataLayout, sentence_cache_path
 from .suggest import Suggester
 from .vector_index import VectorIndex
+
+
+logger = logging.getLogger(__name__)
 
 
 class IndexNotBuilt(RuntimeError):
@@ -123,6 +127,7 @@ class SearchEngine:
         # (new sentences are kept in memory, so workers never race to write the file).
         self.sentence_cache = EmbeddingCache(sentence_cache_path(self.layout, self.encoder.name))
         self._reload_lock = threading.Lock()
+        self._unopenable_marker = ""
         self.refresh()
         if self._build is None:
             raise IndexNotBuilt(f"no index in {data_dir}: run `python -m index build` first")
@@ -143,17 +148,29 @@ class SearchEngine:
         open is not switched to: the current one keeps serving.
         """
         marker = self.layout.current_marker()
-        if self._build is not None and marker == self._build.marker:
+        if marker in (self._serving_marker(), self._unopenable_marker):
             return False
         with self._reload_lock:
-            if self._build is not None and marker == self._build.marker:
+            if marker in (self._serving_marker(), self._unopenable_marker):
                 return False
             folder = self.layout.current_build()
             if folder is None:
                 return False
-            self._build = LoadedBuild.open(folder, marker)
+            try:
+                build = LoadedBuild.open(folder, marker)
+            except Exception:
+                if self._build is None:
+                    raise
+                # Remembered, so a broken build costs one failed open, not one per request.
+                self._unopenable_marker = marker
+                logger.exception("cannot open build %s; still serving %s", marker, self._build.marker)
+                return False
+            self._build = build
             self.sentence_cache = EmbeddingCache(sentence_cache_path(self.layout, self.encoder.name))
             return True
+
+    def _serving_marker(self) -> str | None:
+        return self._build.marker if self._build is not None else None
 
     def search(
         self,

@@ -52,7 +52,7 @@ class Document:
 class Passage:
     """A retrievable span of a document, never cutting a sentence."""
 
-    id: str  # "<doc_id>#<n>", stable while the document text is unchanged
+    id: str  # "<doc_id>-p<n>", stable while the document text is unchanged
     doc_id: str
     text: str
     start: int  # offsets into Document.text

@@ -15,6 +15,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CORPUS = REPO_ROOT / "corpus"
+# Test clients send hundreds of requests a minute; rate limits are tested on their own.
+NO_RATE_LIMITS = {"rate_limit_search": 0, "rate_limit_ask": 0}
 
 
 @pytest.fixture(scope="session")
@@ -90,7 +92,7 @@ def web_app(bundled_data_dir: Path, engine):
     from webapp import create_app
     from webapp.settings import WebSettings
 
-    return create_app(WebSettings.for_data_dir(bundled_data_dir), engine=engine)
+    return create_app(WebSettings.for_data_dir(bundled_data_dir, **NO_RATE_LIMITS), engine=engine)
 
 
 @pytest.fixture(scope="session")
@@ -127,7 +129,8 @@ def hostile_server(hostile_data_dir: Path, encoder):
     from webapp import create_app
     from webapp.settings import WebSettings
 
-    app = create_app(WebSettings.for_data_dir(hostile_data_dir), engine=SearchEngine(hostile_data_dir, encoder=encoder))
+    app = create_app(WebSettings.for_data_dir(hostile_data_dir, **NO_RATE_LIMITS),
+                     engine=SearchEngine(hostile_data_dir, encoder=encoder))
     with serve_in_thread(app) as base_url:
         yield base_url
 

@@ -65,3 +65,25 @@ def test_running_engine_switches_to_a_new_build(tmp_path: Path, test_data_dir: P
     assert {d.id for d in engine.documents()} == {"first-doc"}  # until it looks
     assert engine.refresh() is True
     assert {d.id for d in engine.documents()} == {"second-doc"}
+
+
+def test_a_build_that_cannot_be_opened_is_skipped_and_the_loaded_one_serves(tmp_path: Path, test_data_dir: Path,
+                                                                            encoder) -> None:
+    import shutil
+
+    data = tmp_path / "data"
+    data.mkdir()
+    share_caches(test_data_dir, data)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "d.md").write_text("---\nid: only-doc\n---\n江门的内容。\n", encoding="utf-8")
+    build_index(corpus, data, encoder=encoder)
+    engine = SearchEngine(data, encoder=encoder)
+    served = engine.build.marker
+    shutil.copytree(data / "builds" / served, data / "builds" / "broken")
+    (data / "builds" / "broken" / "vectors.npy").unlink()
+    (data / "CURRENT").write_text("broken\n")
+    assert engine.refresh() is False
+    assert engine.build.marker == served and engine.search("江门", k=1).hits
+    build_index(corpus, data, encoder=encoder)  # a good build after the bad one is taken
+    assert engine.refresh() is True

@@ -12,14 +12,18 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, Response, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from index.engine import SearchEngine
 from index.loader import guess_language
 
+from .access_log import register_access_log
+from .admin import register_admin
 from .current import EXTENSION, EngineHolder
 from .errors import register_error_handlers
 from .i18n import CLIENT_MESSAGES, COOKIE, COOKIE_MAX_AGE, HTML_LANG, choose_language, format_date, translate
 from .questions import is_question
+from .limits import register_rate_limits
 from .security import register_security_headers
 from .settings import LANGUAGES, WebSettings
 
@@ -42,8 +46,13 @@ def create_app(settings: WebSettings | None = None, engine: SearchEngine | None 
     app.register_blueprint(api)
     app.register_blueprint(health)
     app.register_blueprint(pages)
+    register_admin(app)
     register_error_handlers(app)
     register_security_headers(app)
+    register_rate_limits(app, {"search": settings.rate_limit_search, "ask": settings.rate_limit_ask})
+    register_access_log(app, settings.log_queries)
+    if settings.trust_proxy:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)  # type: ignore[method-assign]
     _register_language(app, settings)
     app.add_template_filter(http_url)
     return app

@@ -36,7 +36,6 @@ class EngineHolder:
         self._engine = engine
         self._lock = threading.Lock()
         self._facets: tuple[str, Facets] | None = None
-        self._failed_marker = ""
 
     def get(self) -> SearchEngine:
         """The engine, opened on first use; 503 while no index has been built."""
@@ -50,18 +49,10 @@ class EngineHolder:
         return self._engine
 
     def refreshed(self) -> SearchEngine:
+        """The engine, switched to a newer build if one was published (a build that cannot
+        be opened is logged and skipped by the library; the loaded one keeps serving)."""
         engine = self.get()
-        if self._failed_marker and engine.layout.current_marker() == self._failed_marker:
-            return engine  # known bad build: do not try to open it on every request
-        try:
-            engine.refresh()
-        except Exception:
-            # SearchEngine.refresh() raises when a newly published build cannot be opened
-            # (its docstring promises it keeps serving). The site must not go down for
-            # it: keep serving the build already loaded, and log once per bad build.
-            self._failed_marker = engine.layout.current_marker()
-            current_app.logger.exception("cannot open build %s; still serving %s",
-                                         self._failed_marker, engine.build.marker)
+        engine.refresh()
         return engine
 
     def facets(self, engine: SearchEngine) -> Facets:

@@ -117,6 +117,16 @@ def schemas() -> dict[str, Any]:
     }
 
 
+def admin_schemas() -> dict[str, Any]:
+    return {
+        "AdminAccepted": _object({"reindex": _string("started"), "status": _string("where to follow it"),
+                                  "accepted": {"type": "array", "items": _string()}},
+                                 required=["reindex", "status"]),
+        "AdminStatus": _object({"build": _string(), "documents": {"type": "integer"}, "passages": {"type": "integer"},
+                                "reindex_running": {"type": "boolean"}, "reindex_pending": {"type": "boolean"}}),
+    }
+
+
 def _search_parameters(max_chars: int) -> list[dict[str, Any]]:
     return [
         _query("q", f"the query, 1 to {max_chars} characters", {"type": "string", "maxLength": max_chars}, True),
@@ -133,7 +143,44 @@ def _search_parameters(max_chars: int) -> list[dict[str, Any]]:
 
 
 def _bad_input() -> dict[str, Any]:
-    return {"400": _error("a parameter is missing or bad"), "413": _error("the query is too long")}
+    return {"400": _error("a parameter is missing or bad"), "413": _error("the query is too long"),
+            "429": _error("rate limited: at most RATE_LIMIT_SEARCH / RATE_LIMIT_ASK a minute; see Retry-After")}
+
+
+ADMIN_SECURITY = [{"bearerKey": []}, {"apiKey": []}]
+
+
+def _admin_responses(accepted: str) -> dict[str, Any]:
+    return {"202": _json(_ref("AdminAccepted"), accepted), "400": _error("a document is bad; nothing was saved"),
+            "401": _error("missing or wrong admin key"), "403": _error("admin is off (no ADMIN_API_KEY)"),
+            "409": _error("an id belongs to a bundled corpus document"), "413": _error("upload too large")}
+
+
+def admin_paths() -> dict[str, Any]:
+    upload = {"type": "object", "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}
+    documents = {"type": "object", "required": ["documents"], "properties": {"documents": {
+        "type": "array", "items": {"type": "object", "required": ["text"], "additionalProperties": True,
+                                   "properties": {"id": _string(), "title": _string(), "text": _string()}}}}}
+    return {
+        "/api/admin/documents": {"post": {
+            "summary": "Add documents (files in any corpus format, or JSON); on disk before 202, then reindexed",
+            "security": ADMIN_SECURITY,
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": upload},
+                                                           "application/json": {"schema": documents}}},
+            "responses": _admin_responses("saved; a rebuild has started"),
+        }},
+        "/api/admin/reindex": {"post": {
+            "summary": "Rebuild the index; searches use the old one until the new one is complete",
+            "security": ADMIN_SECURITY,
+            "responses": _admin_responses("a rebuild has started"),
+        }},
+        "/api/admin/status": {"get": {
+            "summary": "The build being served and whether a rebuild is running or pending",
+            "security": ADMIN_SECURITY,
+            "responses": {"200": _json(_ref("AdminStatus"), "status"), "401": _error("missing or wrong admin key"),
+                          "403": _error("admin is off (no ADMIN_API_KEY)")},
+        }},
+    }
 
 
 def paths(max_chars: int) -> dict[str, Any]:
@@ -186,6 +233,7 @@ def paths(max_chars: int) -> dict[str, Any]:
             "summary": "Whether the service can answer, and which build it serves",
             "responses": {"200": _json(_ref("Health"), "serving"), "503": _error("no index built yet")},
         }},
+        **admin_paths(),
     }
 
 
@@ -201,5 +249,11 @@ def openapi_document(server_url: str, max_chars: int) -> dict[str, Any]:
         },
         "servers": [{"url": server_url}],
         "paths": paths(max_chars),
-        "components": {"schemas": schemas()},
+        "components": {
+            "schemas": {**schemas(), **admin_schemas()},
+            "securitySchemes": {
+                "bearerKey": {"type": "http", "scheme": "bearer", "description": "ADMIN_API_KEY"},
+                "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+            },
+        },
     }

@@ -12,8 +12,16 @@
 |                     |            | (kept for the embeddable widget; empty means same origin only) |
 | WORKERS             | 2          | gunicorn sync workers for `python -m webapp`                   |
 | WORKER_TIMEOUT      | 60         | seconds before gunicorn restarts a stuck worker                |
-| ACCESS_LOG          | -          | gunicorn access log: "-" for stdout, a path, or empty for none |
+| ACCESS_LOG          | (empty)    | gunicorn's own text access log: "-" for stdout, a path; off by |
+|                     |            | default because the app writes a JSON line per request        |
 | TORCH_THREADS       | 0          | torch threads per worker; 0 = CPU count / WORKERS, at least 1  |
+| ADMIN_API_KEY       | (empty)    | key for /api/admin/*; empty turns admin off                    |
+| MAX_UPLOAD_BYTES    | 20971520   | largest admin upload (20 MiB)                                  |
+| RATE_LIMIT_SEARCH   | 300        | searches + suggestions + search pages per client per minute    |
+| RATE_LIMIT_ASK      | 60         | questions per client per minute (0 turns a limit off)          |
+| TRUST_PROXY         | 0          | 1: take the client address from X-Forwarded-For (behind a      |
+|                     |            | load balancer you run); never on a directly exposed server     |
+| LOG_QUERIES         | 0          | 1: put query text in the JSON access log                       |
 
 FUSION_KEYWORD_WEIGHT and FUSION_VECTOR_WEIGHT are read by IndexSettings.
 """
@@ -55,8 +63,14 @@ class WebSettings:
     allowed_origins: tuple[str, ...] = ()
     workers: int = 2
     worker_timeout: int = 60
-    access_log: str = "-"
+    access_log: str = ""
     torch_threads: int = 0
+    admin_api_key: str = field(default="", repr=False)  # a secret: never in logs or reprs
+    max_upload_bytes: int = 20 * 1024 * 1024
+    rate_limit_search: int = 300
+    rate_limit_ask: int = 60
+    trust_proxy: bool = False
+    log_queries: bool = False
 
     @classmethod
     def from_env(cls) -> WebSettings:
@@ -72,8 +86,14 @@ class WebSettings:
             allowed_origins=env_list("ALLOWED_ORIGINS"),
             workers=env_int("WORKERS", 2, minimum=1),
             worker_timeout=env_int("WORKER_TIMEOUT", 60, minimum=1),
-            access_log=os.environ.get("ACCESS_LOG", "-").strip(),
+            access_log=os.environ.get("ACCESS_LOG", "").strip(),
             torch_threads=env_int("TORCH_THREADS", 0),
+            admin_api_key=os.environ.get("ADMIN_API_KEY", "").strip(),
+            max_upload_bytes=env_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1024),
+            rate_limit_search=env_int("RATE_LIMIT_SEARCH", 300),
+            rate_limit_ask=env_int("RATE_LIMIT_ASK", 60),
+            trust_proxy=env_int("TRUST_PROXY", 0) > 0,
+            log_queries=env_int("LOG_QUERIES", 0) > 0,
         )
 
     @classmethod
