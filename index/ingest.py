@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -49,10 +50,15 @@ def ingest_files(data_dir: Path, uploads: list[tuple[str, bytes]], protected_ids
             if suffix not in SUPPORTED_SUFFIXES:
                 problems.append(f"{name}: unsupported file type (use {', '.join(SUPPORTED_SUFFIXES)})")
                 continue
-            path = Path(scratch) / f"{n}-{Path(name).stem[:50] or 'upload'}{suffix}"
+            # One folder per file, so the document id a file without one gets from its
+            # name (loader._slug of the stem) is the same as in a corpus folder.
+            stem = re.sub(r"[\x00/\\]", "_", Path(name).stem)[:50] or "upload"
+            path = Path(scratch) / str(n) / f"{stem}{suffix}"
+            path.parent.mkdir()
             path.write_bytes(content)
             docs, file_problems = load_file(path)
-            problems.extend(f"{name}: {p.reason}" for p in file_problems)
+            # p.path is the scratch path, with ":<line>" for a JSONL line: keep the line.
+            problems.extend(f"{p.path.replace(str(path), name, 1)}: {p.reason}" for p in file_problems)
             documents.extend(docs)
     return _save(data_dir, documents, problems, protected_ids)
 

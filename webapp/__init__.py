@@ -49,8 +49,9 @@ def create_app(settings: WebSettings | None = None, engine: SearchEngine | None 
     register_admin(app)
     register_error_handlers(app)
     register_security_headers(app)
-    register_rate_limits(app, {"search": settings.rate_limit_search, "ask": settings.rate_limit_ask})
+    # The access log first: its clock must start before a rate limit can end the request.
     register_access_log(app, settings.log_queries)
+    register_rate_limits(app, {"search": settings.rate_limit_search, "ask": settings.rate_limit_ask})
     if settings.trust_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)  # type: ignore[method-assign]
     _register_language(app, settings)

@@ -18,6 +18,7 @@ from gunicorn.app.base import BaseApplication
 
 from index.builder import BuildError, build_index
 from index.engine import SearchEngine
+from index.ingest import reindex_needed, start_reindex
 
 from . import create_app
 from .settings import WebSettings
@@ -55,10 +56,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         print(f"built {summary.documents} documents, {summary.passages} passages in {summary.seconds:.1f}s",
               file=sys.stderr)
+    resume_pending_reindex(settings)
     engine = warm_engine(settings)
     app = create_app(settings, engine=engine)
     WebServer(app, gunicorn_options(settings, args)).run()
     return 0
+
+
+def resume_pending_reindex(settings: WebSettings) -> None:
+    """Index uploads saved before a crash: a pending marker, or added files newer than the build.
+
+    The 202 of an upload means "on disk", not "indexed"; if the process (or the detached
+    reindex) was killed before the build finished, this start finishes the job, in the
+    background, while the last complete build serves.
+    """
+    if reindex_needed(settings.data_dir):
+        print(f"uploads waiting in {settings.data_dir}: reindexing in the background", file=sys.stderr)
+        start_reindex(settings.corpus_dir, settings.data_dir)
 
 
 def warm_engine(settings: WebSettings) -> SearchEngine:

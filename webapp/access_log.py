@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 
@@ -42,6 +43,7 @@ def register_access_log(app: Flask, log_queries: bool) -> None:
             "status": response.status_code,
             "latency_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
             "bytes": response.calculate_content_length(),
+            "pid": os.getpid(),  # which gunicorn worker answered
         }
         if log_queries and "q" in request.args:
             record["q"] = request.args.get("q", "")[:200]

@@ -82,6 +82,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error_404": ("找不到这个页面", "Page not found"),
     "error_405": ("不支持这种请求方式", "Method not allowed"),
     "error_413": ("请求太长", "Request too long"),
+    "error_429": ("请求太频繁，请稍后再试", "Too many requests; try again shortly"),
     "error_500": ("服务器出错了", "Something went wrong"),
     "error_503": ("索引还没有建立", "The index is not built yet"),
     "error_hint": ("返回首页重新搜索。", "Go back to the search page and try again."),

@@ -1,10 +1,15 @@
 """Per-client rate limits on the public endpoints, answered with 429 and Retry-After."""
 from __future__ import annotations
 
+import logging
+import sqlite3
+
 from flask import Flask, Response, g, request
 
 from .errors import error_response
 from .ratelimit import RateLimiter
+
+logger = logging.getLogger(__name__)
 
 # Which limit a path counts against; anything else (pages of documents, static files,
 # health checks, admin behind its key) is not limited.
@@ -30,9 +35,14 @@ def register_rate_limits(app: Flask, limits: dict[str, int]) -> None:
         rule = rule_for(request.path)
         if rule is None or request.method == "OPTIONS" or not limits.get(rule):
             return None
-        if limiter is None:  # opened lazily: after gunicorn forks, one connection per worker
-            limiter = RateLimiter(app.config["WEB_SETTINGS"].data_dir / "ratelimit.sqlite3")
-        decision = limiter.hit(request.remote_addr or "unknown", rule, limits[rule])
+        try:
+            if limiter is None:  # opened lazily: after gunicorn forks, one connection per worker
+                limiter = RateLimiter(app.config["WEB_SETTINGS"].rate_limit_db)
+            decision = limiter.hit(request.remote_addr or "unknown", rule, limits[rule])
+        except (sqlite3.Error, OSError):
+            # Fail open: a locked or unwritable counter file must not turn searches into 500s.
+            logger.exception("rate limiter unavailable; request let through")
+            return None
         g.rate_limit = decision
         if decision.allowed:
             return None

@@ -79,9 +79,17 @@ def _count(db: sqlite3.Connection, client: str, rule: str, window: int) -> int:
 
 
 def _retry_after(previous: int, current: int, limit: int, elapsed: float) -> int:
-    """Seconds until the weighted count drops below the limit (the next window at the latest)."""
-    if current + 1 > limit or previous == 0:
-        return max(1, math.ceil((1 - elapsed) * WINDOW_SECONDS))
-    # previous * (1 - e') + current + 1 <= limit  =>  e' >= 1 - (limit - current - 1) / previous
-    needed = 1 - (limit - current - 1) / previous
-    return max(1, math.ceil((needed - elapsed) * WINDOW_SECONDS))
+    """Whole seconds until one more request fits under the weighted count, if nobody sends any.
+
+    Within this window: previous * (1 - e') + current + 1 <= limit. When this window is
+    already full, the wait runs into the next one, where this window's count becomes the
+    weighted previous one: current * (1 - f) + 1 <= limit.
+    """
+    if current + 1 <= limit:
+        needed = 1 - (limit - current - 1) / previous if previous else elapsed
+        wait = (needed - elapsed) * WINDOW_SECONDS
+    else:
+        next_window = max(0.0, 1 - (limit - 1) / current)
+        wait = (1 - elapsed + next_window) * WINDOW_SECONDS
+    # floor + 1 rather than ceil: at exactly the boundary float rounding could still refuse.
+    return max(1, math.floor(wait) + 1)

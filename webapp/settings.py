@@ -22,6 +22,8 @@
 | TRUST_PROXY         | 0          | 1: take the client address from X-Forwarded-For (behind a      |
 |                     |            | load balancer you run); never on a directly exposed server     |
 | LOG_QUERIES         | 0          | 1: put query text in the JSON access log                       |
+| RATE_LIMIT_DB       | (DATA_DIR/ratelimit.sqlite3) | the counters shared by the workers; set it  |
+|                     |            | to a local writable path when DATA_DIR is mounted read-only   |
 
 FUSION_KEYWORD_WEIGHT and FUSION_VECTOR_WEIGHT are read by IndexSettings.
 """
@@ -71,6 +73,7 @@ class WebSettings:
     rate_limit_ask: int = 60
     trust_proxy: bool = False
     log_queries: bool = False
+    rate_limit_path: str = ""  # empty: DATA_DIR/ratelimit.sqlite3
 
     @classmethod
     def from_env(cls) -> WebSettings:
@@ -94,6 +97,7 @@ class WebSettings:
             rate_limit_ask=env_int("RATE_LIMIT_ASK", 60),
             trust_proxy=env_int("TRUST_PROXY", 0) > 0,
             log_queries=env_int("LOG_QUERIES", 0) > 0,
+            rate_limit_path=os.environ.get("RATE_LIMIT_DB", "").strip(),
         )
 
     @classmethod
@@ -111,3 +115,7 @@ class WebSettings:
     @property
     def corpus_dir(self) -> Path:
         return self.index.corpus_dir
+
+    @property
+    def rate_limit_db(self) -> Path:
+        return Path(self.rate_limit_path) if self.rate_limit_path else self.data_dir / "ratelimit.sqlite3"
