@@ -96,3 +96,31 @@ def wait_until_healthy(base_url: str, process: subprocess.Popen, timeout: float,
             pass
         time.sleep(0.25)
     raise RuntimeError(f"server not healthy after {timeout:.0f}s:\n{log.read_text()[-3000:]}")
+
+
+def server_log(base_url: str) -> Path:
+    """The log file `serve_with_gunicorn` writes for the server at base_url (gunicorn + JSON access log)."""
+    return REPO_ROOT / "test-output" / "server-logs" / f"gunicorn-{base_url.rsplit(':', 1)[1]}.log"
+
+
+def gunicorn_pids(base_url: str) -> tuple[int, list[int]]:
+    """The gunicorn master's pid and its workers' pids for the server listening at base_url.
+
+    Workers are the master's children running the same command line (a reindex the master
+    started is a child too, but runs `-m index`).
+    """
+    port = base_url.rsplit(":", 1)[1].encode()
+    processes: dict[int, tuple[int, list[bytes]]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        processes[int(entry.name)] = (int(stat.rsplit(")", 1)[1].split()[1]), cmdline)
+    serving = {pid for pid, (_, cmd) in processes.items()
+               if b"webapp" in cmd and b"--port" in cmd and port in cmd}
+    master = next(pid for pid in serving if processes[pid][0] not in serving)
+    return master, sorted(pid for pid in serving if processes[pid][0] == master)
