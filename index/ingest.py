@@ -71,7 +71,9 @@ def ingest_records(data_dir: Path, records: list[Any], protected_ids: set[str]) 
         try:
             if not isinstance(record, dict):
                 raise BadDocument("must be a JSON object")
-            documents.append(document_from_record(record, path=f"document {n}"))
+            # No path: a record without an id gets one from its text, not from its position
+            # (every upload's first record would otherwise share an id and replace the last).
+            documents.append(document_from_record(record))
         except BadDocument as exc:
             problems.append(f"document {n}: {exc}")
     return _save(data_dir, documents, problems, protected_ids)

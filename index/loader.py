@@ -146,7 +146,7 @@ def document_from_record(record: dict[str, Any], path: str = "") -> Document:
         blocks=parse_markdown_blocks(text),
         path=path,
         meta=meta,
-        fallback_id_seed=path or text[:200],
+        fallback_id_seed=path or text,
     )
 
 

@@ -59,6 +59,15 @@ def test_one_bad_file_refuses_the_whole_upload(data: Path) -> None:
         ingest_records(data, [{"id": "x", "title": "no text"}], BUNDLED_IDS)
 
 
+def test_json_documents_without_an_id_never_replace_each_other(data: Path) -> None:
+    shared_start = "江门日报讯 " * 30  # the same first 200 characters
+    first = ingest_records(data, [{"title": "一", "text": shared_start + "第一篇。"}], BUNDLED_IDS)
+    second = ingest_records(data, [{"title": "二", "text": shared_start + "第二篇。"}], BUNDLED_IDS)
+    again = ingest_records(data, [{"title": "一", "text": shared_start + "第一篇。"}], BUNDLED_IDS)
+    assert first[0].id != second[0].id and again[0].id == first[0].id  # the same text is the same document
+    assert len(list(DataLayout(data).added.glob("*.md"))) == 2
+
+
 def test_bundled_ids_cannot_be_overwritten(data: Path) -> None:
     with pytest.raises(IngestError) as refused:
         ingest_records(data, [{"id": "jiangmen-industry-ballast-2023", "text": "伪造。"}], BUNDLED_IDS)
