@@ -19,6 +19,7 @@ from index.loader import guess_language
 
 from .access_log import register_access_log
 from .admin import register_admin
+from .cors import register_cors
 from .current import EXTENSION, EngineHolder
 from .errors import register_error_handlers
 from .i18n import CLIENT_MESSAGES, COOKIE, COOKIE_MAX_AGE, HTML_LANG, choose_language, format_date, translate
@@ -42,13 +43,16 @@ def create_app(settings: WebSettings | None = None, engine: SearchEngine | None 
 
     from .api import api, health
     from .pages import pages
+    from .widget import widget
 
     app.register_blueprint(api)
     app.register_blueprint(health)
     app.register_blueprint(pages)
+    app.register_blueprint(widget)
     register_admin(app)
     register_error_handlers(app)
     register_security_headers(app)
+    register_cors(app, settings.allowed_origins)
     # The access log first: its clock must start before a rate limit can end the request.
     register_access_log(app, settings.log_queries)
     register_rate_limits(app, {"search": settings.rate_limit_search, "ask": settings.rate_limit_ask})
