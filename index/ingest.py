@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from .loader import SUPPORTED_SUFFIXES, BadDocument, document_from_record, load_file
+from .loader import SUPPORTED_SUFFIXES, BadDocument, document_from_record, load_corpus, load_file
 from .models import Document
 from .store import DataLayout, write_atomic
 
@@ -89,6 +89,8 @@ def _save(data_dir: Path, documents: list[Document], problems: list[str], protec
             conflicts.append(f"{doc.id}: id belongs to a bundled corpus document and cannot be replaced")
         elif doc.id in seen:
             problems.append(f"{doc.id}: id appears twice in the upload")
+        else:
+            problems.extend(f"{doc.id}: {why}" for why in _stored_form_problems(doc))
         seen.add(doc.id)
     if problems or conflicts:
         raise IngestError(problems + conflicts, conflict=not problems)
@@ -97,6 +99,24 @@ def _save(data_dir: Path, documents: list[Document], problems: list[str], protec
         write_atomic(added / f"{doc.id}.md", document_to_markdown(doc))
     mark_reindex_pending(data_dir)
     return documents
+
+
+def _stored_form_problems(doc: Document) -> list[str]:
+    """Why `doc` would not come back the same from `added/<id>.md` at the next build.
+
+    A 202 promises the document will be served: one the build would skip (a NUL in its text,
+    an id making a hidden or ignored file name such as `.x` or `README`) or change must be
+    refused now, not dropped later with a line in the build log.
+    """
+    with tempfile.TemporaryDirectory(prefix="stored-") as scratch:
+        (Path(scratch) / f"{doc.id}.md").write_text(document_to_markdown(doc), encoding="utf-8")
+        loaded = load_corpus([Path(scratch)])
+    if loaded.problems:
+        return [p.reason for p in loaded.problems]
+    if [(d.id, d.title, d.text) for d in loaded.documents] != [(doc.id, doc.title, doc.text)]:
+        return ["cannot be stored as a corpus file unchanged (its id names a file the build skips, or its "
+                "text does not survive the round trip)"]
+    return []
 
 
 def document_to_markdown(doc: Document) -> str:

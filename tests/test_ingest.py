@@ -68,6 +68,17 @@ def test_json_documents_without_an_id_never_replace_each_other(data: Path) -> No
     assert len(list(DataLayout(data).added.glob("*.md"))) == 2
 
 
+@pytest.mark.parametrize("record, reason", [
+    ({"id": "nul", "text": "正文里有\x00空字符。"}, "NUL"),  # the build would skip the file as binary
+    ({"id": ".hidden", "text": "隐藏文件。"}, "cannot be stored"),  # the build skips dotfiles
+    ({"id": "README", "text": "说明。"}, "cannot be stored"),  # ... and README.md
+])
+def test_documents_the_build_would_skip_are_refused_at_upload(data: Path, record: dict, reason: str) -> None:
+    with pytest.raises(IngestError, match=reason):
+        ingest_records(data, [record], BUNDLED_IDS)
+    assert not any(DataLayout(data).added.glob("*"))
+
+
 def test_bundled_ids_cannot_be_overwritten(data: Path) -> None:
     with pytest.raises(IngestError) as refused:
         ingest_records(data, [{"id": "jiangmen-industry-ballast-2023", "text": "伪造。"}], BUNDLED_IDS)
