@@ -40,14 +40,14 @@ class AnswerTuning:
     """
 
     overlap_weight: float = 0.06
-    figure_bonus: float = 0.06
+    figure_bonus: float = 0.03
     rank_weight: float = 0.05
-    threshold: float = 0.97
+    threshold: float = 0.98
     cross_lingual_threshold: float = 0.84
     # Confidence = best score - unknown_term_penalty * share of the question's words that
     # occur nowhere in the corpus (营业收入, 失业率, 股价 …): the corpus cannot be talking
     # about something it never names.
-    unknown_term_penalty: float = 0.4
+    unknown_term_penalty: float = 0.2
 
     def score(self, similarity: float, overlap: float, figure: bool, rank: int) -> float:
         return similarity + self.overlap_weight * overlap + (self.figure_bonus if figure else 0.0) + self.rank_weight / rank

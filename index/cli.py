@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 from .builder import BuildError, BuildSummary, add_documents, build_index
 from .engine import IndexNotBuilt, SearchEngine
 from .ingest import run_pending_builds
+from .lexicon import load_lexicon
 from .models import SEARCH_MODES, SearchFilters
 from .settings import IndexSettings
 
@@ -83,6 +84,9 @@ def _run_build(args: argparse.Namespace, settings: IndexSettings) -> int:
         return 0
     summary = build_index(args.corpus, args.data, progress=None if args.quiet else _progress_bars())
     _print_summary(summary)
+    # Derived once into DATA_DIR/models like the model folder, so a server's first start
+    # (or a Docker image built with this command) does not spend seconds on it.
+    load_lexicon(args.data)
     return EXIT_SKIPPED if summary.skipped else 0
 
 
