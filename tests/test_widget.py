@@ -427,6 +427,7 @@ def test_hostile_css_does_not_break_the_widget(browser, site):
     type_query(page, "新型储能")
     title = page.locator("jm-search [part=result-title]").first
     title.wait_for()
+    assert page.locator("jm-search [part~=result]").count() == 3, "results=3"
     style = title.evaluate("""el => { const s = getComputedStyle(el);
       return {size: parseFloat(s.fontSize), color: s.color, spacing: s.letterSpacing, transform: s.textTransform,
               family: s.fontFamily, visibility: s.visibility}; }""")
@@ -491,3 +492,50 @@ def test_demo_page_in_both_languages(browser, site):
             page.locator("[data-testid=demo-modal] dialog").wait_for()
         assert page.js_errors == [], "our own CSP lets the widget run"
         page.context.close()
+
+
+def test_english_lines_lead_the_answer_when_the_api_sends_them(browser, site):
+    """`english` (one line per citation, issue 7) is optional: shown when present, as text."""
+    page = new_page(browser, lang="en-US")
+
+    def with_english(route):
+        body = route.fetch().json()
+        body["english"] = [{"n": c["n"], "text": f"<b>Line {c['n']}</b>: 133 enterprises", "untranslated": []}
+                           for c in body["citations"]]
+        route.fulfill(json=body, headers={"Access-Control-Allow-Origin": site.host})
+
+    page.route("**/api/ask?*", with_english)
+    page.goto(site.host + "/modal.html")
+    page.locator("jm-search button[part=button]").click()
+    page.keyboard.type(EN_QUESTION, delay=5)
+    page.keyboard.press("Enter")
+    english = page.locator("jm-search [part=english] li")
+    english.first.wait_for(timeout=60_000)
+    assert english.first.inner_text().startswith("<b>Line 1</b>: 133 enterprises")
+    assert english.first.locator("a[part=citation]").inner_text() == "[1]"
+    assert page.locator("jm-search [part=english] b").count() == 0
+    page.context.close()
+
+
+def test_hostile_document_stays_inert_in_the_widget(browser, hostile_server):
+    dialogs: list[str] = []
+    page = new_page(browser)
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(hostile_server + "/widget?lang=zh")
+    scope = "[data-testid=demo-inline]"
+    type_query(page, "注入测试段落的编号是什么？", scope=scope)
+    page.keyboard.press("Enter")
+    hit = page.locator(f"{scope} [part~=result]", has_text="注入测试")
+    hit.first.wait_for()
+    page.locator(f"{scope} [part=answer]:not([data-answered=pending])").wait_for(timeout=60_000)
+    text = page.locator(f"{scope} [part=panel]").inner_text()
+    assert "<script>alert(1)</script>注入测试标题<img src=x onerror=alert(1)>" in text
+    injected = page.locator(scope).evaluate(
+        "el => el.shadowRoot.querySelectorAll('script, img, iframe, b, [onerror], [onmouseover]').length")
+    assert injected == 0
+    hrefs = page.locator(scope).evaluate("el => [...el.shadowRoot.querySelectorAll('a')].map(a => a.href)")
+    assert hrefs and all(h.startswith(hostile_server + "/doc/") for h in hrefs)
+    page.wait_for_timeout(300)
+    assert dialogs == []
+    shoot(page, "hostile-document")
+    page.context.close()

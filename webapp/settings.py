@@ -9,7 +9,7 @@
 | PAGE_SIZE           | 10         | results per page on the search page                            |
 | DEFAULT_LANG        | zh         | interface language when neither cookie nor Accept-Language say |
 | ALLOWED_ORIGINS     | (empty)    | comma-separated origins allowed to call the API from a browser |
-|                     |            | (kept for the embeddable widget; empty means same origin only) |
+|                     |            | (the widget; `*` = any site; empty = same origin only)         |
 | WORKERS             | 2          | gunicorn sync workers for `python -m webapp`                   |
 | WORKER_TIMEOUT      | 60         | seconds before gunicorn restarts a stuck worker                |
 | ACCESS_LOG          | (empty)    | gunicorn's own text access log: "-" for stdout, a path; off by |

@@ -507,7 +507,7 @@ dialog .panel{position:static;flex:1;max-height:none;border:0;border-radius:0;bo
       const question = isQuestion(q);
       if (question) {
         answer.dataset.answered = "pending";
-        answer.replaceChildren(h("h2", {}, this.#labels.answer), h("p", { class: "note" }, this.#labels.thinking));
+        answer.replaceChildren(h("h2", { part: "answer-title" }, this.#labels.answer), h("p", { class: "note" }, this.#labels.thinking));
         answer.hidden = false;
         this.#expand(true);
       }
@@ -522,7 +522,7 @@ dialog .panel{position:static;flex:1;max-height:none;border:0;border-radius:0;bo
         if (this.#failed) answer.hidden = true; // the search failed too: one message is enough
         else if (question || explicit) {
           answer.dataset.answered = "false";
-          answer.replaceChildren(h("h2", {}, this.#labels.answer), this.#errorText(error));
+          answer.replaceChildren(h("h2", { part: "answer-title" }, this.#labels.answer), this.#errorText(error));
           answer.hidden = false;
         }
       }
