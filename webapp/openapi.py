@@ -8,9 +8,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from .params import MAX_K, MAX_OFFSET
+from .params import MAX_DOCUMENTS_OFFSET, MAX_DOCUMENTS_PAGE, MAX_FILTER_CHARS, MAX_K, MAX_OFFSET, MAX_SUGGESTIONS
 
 API_VERSION = "1.0.0"
+
+
+# A query must hold something besides white space: what str.strip() removes, which is
+# Unicode White_Space (JSON Schema's \s) plus the four ASCII separators \x1c-\x1f.
+NOT_BLANK = r"[^\s\x1c-\x1f]"
+# YYYY, YYYY-MM or YYYY-MM-DD with a real month and day number ([0-9]: ASCII digits only).
+DATE_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"
+# Document ids: letters, digits, '_', '-', '.', not starting with '.' (a hidden file the build
+# would skip); README and LICENSE are refused too (ignored file names).
+DOC_ID_PATTERN = r"^[A-Za-z0-9_\-][A-Za-z0-9_.\-]{0,119}$"
+
+
+def _question(max_chars: int, description: str) -> dict[str, Any]:
+    return {"type": "string", "minLength": 1, "maxLength": max_chars, "pattern": NOT_BLANK,
+            "description": f"{description}, 1 to {max_chars} characters besides leading and trailing white space"}
 
 
 def _string(description: str = "") -> dict[str, Any]:
@@ -35,7 +50,10 @@ def _error(description: str) -> dict[str, Any]:
 
 
 def _query(name: str, description: str, schema: dict[str, Any], required: bool = False) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+    parameter = {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+    if not required:
+        parameter["allowEmptyValue"] = True  # `k=` means the default, as a blank HTML form field sends it
+    return parameter
 
 
 def schemas() -> dict[str, Any]:
@@ -91,7 +109,18 @@ def schemas() -> dict[str, Any]:
             "took_ms": {"type": "number"},
             "lang": _string("language of the question"),
             "confidence": {"type": "number"},
+            "english": {"type": "array", "items": _ref("EnglishLine"),
+                        "description": "for an English question over Chinese quotes: one line per citation with "
+                                       "the figures, periods and terms rendered in English where certain"},
         }, required=["question", "answered", "answer", "citations", "passages", "took_ms"]),
+        "EnglishLine": _object({
+            "n": {"type": "integer", "description": "the citation it renders"},
+            "text": _string("the English line; what is not certain is left out (see untranslated)"),
+            "rendered_spans": {"type": "array", "items": _object({
+                "start": {"type": "integer"}, "end": {"type": "integer"}, "source": _string(),
+                "english": _string(), "kind": _string("figure, change, period or term")})},
+            "untranslated": {"type": "array", "items": _string(), "description": "clauses kept in Chinese"},
+        }),
         "SuggestResponse": _object({"query": _string(), "suggestions": {"type": "array", "items": _string()}}),
         "DocumentSummary": summary,
         "DocumentList": _object({"total": {"type": "integer"}, "offset": {"type": "integer"},
@@ -111,7 +140,8 @@ def schemas() -> dict[str, Any]:
                            "passages": {"type": "integer"}}),
         "Error": _object({"error": _object({
             "code": _string("machine-readable: missing_parameter, bad_parameter, bad_body, query_too_long, "
-                            "payload_too_large, not_found, method_not_allowed, index_not_built, internal_error"),
+                            "payload_too_large, not_found, method_not_allowed, rate_limited, index_not_built, "
+                            "internal_error; admin: unauthorized, admin_disabled, bad_document, conflict"),
             "message": _string("what went wrong and how to fix it"),
         })}),
     }
@@ -129,16 +159,16 @@ def admin_schemas() -> dict[str, Any]:
 
 def _search_parameters(max_chars: int) -> list[dict[str, Any]]:
     return [
-        _query("q", f"the query, 1 to {max_chars} characters", {"type": "string", "maxLength": max_chars}, True),
+        _query("q", "the query", _question(max_chars, "the query"), True),
         _query("k", "results per page", {"type": "integer", "minimum": 1, "maximum": MAX_K, "default": 10}),
         _query("offset", "results to skip", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}),
         _query("mode", "which index to search", {"type": "string", "enum": ["hybrid", "keyword", "vector"],
                                                  "default": "hybrid"}),
-        _query("source", "only documents from this source", {"type": "string"}),
-        _query("district", "only documents about this district", {"type": "string"}),
-        _query("date_from", "inclusive: YYYY-MM-DD, YYYY-MM or YYYY", {"type": "string"}),
+        _query("source", "only documents from this source", {"type": "string", "maxLength": MAX_FILTER_CHARS}),
+        _query("district", "only documents about this district", {"type": "string", "maxLength": MAX_FILTER_CHARS}),
+        _query("date_from", "inclusive: YYYY-MM-DD, YYYY-MM or YYYY", {"type": "string", "pattern": DATE_PATTERN}),
         _query("date_to", "inclusive: YYYY-MM-DD, YYYY-MM or YYYY (2023-11 means to the end of November)",
-               {"type": "string"}),
+               {"type": "string", "pattern": DATE_PATTERN}),
     ]
 
 
@@ -157,10 +187,17 @@ def _admin_responses(accepted: str) -> dict[str, Any]:
 
 
 def admin_paths() -> dict[str, Any]:
-    upload = {"type": "object", "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}
+    upload = {"type": "object", "required": ["files"], "properties": {"files": {
+        "type": "array", "minItems": 1, "items": {"type": "string", "format": "binary"},
+        "description": "files named *.md, *.markdown, *.txt, *.html, *.htm or *.jsonl, UTF-8"}}}
+    document = {"type": "object", "required": ["text"], "additionalProperties": True, "properties": {
+        "id": {"type": "string", "pattern": DOC_ID_PATTERN,
+               "description": "made from the text when absent; an existing added document with it is replaced"},
+        "title": _string(),
+        "text": {"type": "string", "pattern": NOT_BLANK, "description": "Markdown: ## headings, > captions"},
+        "date": {"type": "string", "pattern": DATE_PATTERN}}}
     documents = {"type": "object", "required": ["documents"], "properties": {"documents": {
-        "type": "array", "items": {"type": "object", "required": ["text"], "additionalProperties": True,
-                                   "properties": {"id": _string(), "title": _string(), "text": _string()}}}}}
+        "type": "array", "minItems": 1, "items": document}}}
     return {
         "/api/admin/documents": {"post": {
             "summary": "Add documents (files in any corpus format, or JSON); on disk before 202, then reindexed",
@@ -186,13 +223,13 @@ def admin_paths() -> dict[str, Any]:
 def paths(max_chars: int) -> dict[str, Any]:
     ask_get = {
         "summary": "Answer a question with cited sentences from the corpus",
-        "parameters": [_query("q", "the question", {"type": "string", "maxLength": max_chars}, True)],
+        "parameters": [_query("q", "the question", _question(max_chars, "the question"), True)],
         "responses": {"200": _json(_ref("AskResponse"), "the answer"), **_bad_input()},
     }
     ask_post = {
         "summary": "Answer a question (the question in a JSON body)",
         "requestBody": {"required": True, "content": {"application/json": {"schema": _object(
-            {"q": {"type": "string", "maxLength": max_chars}})}}},
+            {"q": _question(max_chars, "the question")})}}},
         "responses": {"200": _json(_ref("AskResponse"), "the answer"), **_bad_input()},
     }
     return {
@@ -206,15 +243,17 @@ def paths(max_chars: int) -> dict[str, Any]:
             "summary": "Completions of a query prefix, for search-as-you-type",
             "parameters": [
                 _query("q", "what has been typed so far", {"type": "string", "maxLength": max_chars}, True),
-                _query("limit", "how many", {"type": "integer", "minimum": 1, "maximum": 20, "default": 8}),
+                _query("limit", "how many", {"type": "integer", "minimum": 1, "maximum": MAX_SUGGESTIONS, "default": 8}),
             ],
             "responses": {"200": _json(_ref("SuggestResponse"), "completions, best first"), **_bad_input()},
         }},
         "/api/documents": {"get": {
             "summary": "The documents of the index",
             "parameters": [
-                _query("limit", "page size", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}),
-                _query("offset", "documents to skip", {"type": "integer", "minimum": 0, "default": 0}),
+                _query("limit", "page size", {"type": "integer", "minimum": 1, "maximum": MAX_DOCUMENTS_PAGE,
+                                              "default": 100}),
+                _query("offset", "documents to skip", {"type": "integer", "minimum": 0,
+                                                       "maximum": MAX_DOCUMENTS_OFFSET, "default": 0}),
             ],
             "responses": {"200": _json(_ref("DocumentList"), "one page of documents"),
                           "400": _error("a parameter is bad")},

@@ -66,6 +66,9 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "took_ms": round(answer.took_ms, 1),
         "lang": answer.lang,
         "confidence": round(float(answer.confidence), 4),
+        # English questions over Chinese quotes: what could be rendered with certainty,
+        # one line per citation (n matches citations[].n); empty otherwise.
+        "english": [line.to_dict() for line in answer.english if line.text],
     }
 
 
