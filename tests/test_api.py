@@ -410,3 +410,14 @@ def test_settings_from_environment(monkeypatch, tmp_path: Path):
     monkeypatch.setenv("WORKERS", "zero")
     with pytest.raises(ValueError, match="WORKERS"):
         WebSettings.from_env()
+
+
+def test_english_question_gets_english_lines_tied_to_citations(live_server):
+    ask = get(live_server, "/api/ask", q="How much did Jiangmen's industrial investment grow in 2022?").json()
+    assert ask["answered"] and ask["lang"] == "en"
+    numbers = {c["n"] for c in ask["citations"]}
+    assert ask["english"] and {line["n"] for line in ask["english"]} <= numbers
+    first = next(line for line in ask["english"] if line["n"] == 1)
+    assert "19.2%" in first["text"] and "19.2%" in ask["citations"][0]["quote"]
+    chinese = get(live_server, "/api/ask", q="2022年江门工业投资同比增长多少？").json()
+    assert chinese["answered"] and chinese["english"] == []
