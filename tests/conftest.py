@@ -181,3 +181,14 @@ def english_engine(test_data_dir: Path, encoder):
     share_caches(test_data_dir, data_dir)
     build_index(corpus, data_dir, encoder=encoder)
     return SearchEngine(data_dir, encoder=encoder)
+
+
+# --- Headless Chromium (pages and widget) ------------------------------------------------
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the session (tests/chromium.py): two sync_playwright() instances
+    cannot run in one thread, so every browser test module shares this one."""
+    from tests.chromium import launch_chromium
+
+    yield from launch_chromium()

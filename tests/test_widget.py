@@ -16,10 +16,9 @@ import pytest
 import requests
 from flask import Flask, Response
 
-from tests import test_browser
+from tests.chromium import DESKTOP, PHONE, SCREENSHOTS, new_page
 from tests.conftest import NO_RATE_LIMITS, REPO_ROOT
 from tests.servers import serve_in_thread
-from tests.test_browser import DESKTOP, PHONE, SCREENSHOTS, new_page
 from webapp.widget import ATTRIBUTES, EVENTS, PARTS, PROPERTIES, WIDGET_FILE, WidgetScript
 
 EXAMPLE = REPO_ROOT / "examples" / "embed.html"
@@ -27,8 +26,6 @@ ZH_QUESTION = "新会区有多少家专精特新企业？"
 EN_QUESTION = "How many specialized and sophisticated enterprises does Xinhui have?"
 XINHUI = "xinhui-manufacturing-backbone-2024"
 GZIP_BUDGET = 15 * 1024
-
-browser = test_browser.browser  # the same session fixture: Debian's chromium, skipped or failed as there
 
 
 # --- servers -------------------------------------------------------------------------
@@ -538,4 +535,39 @@ def test_hostile_document_stays_inert_in_the_widget(browser, hostile_server):
     page.wait_for_timeout(300)
     assert dialogs == []
     shoot(page, "hostile-document")
+    page.context.close()
+
+
+def test_element_api_events_and_attributes(browser, site):
+    page = new_page(browser)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/ask" in r.url else None)
+    page.goto(site.host + "/embed.html")
+    page.wait_for_function("customElements.get('jm-search') && customElements.get('jm-search').version")
+    page.evaluate("""() => {
+      const el = document.querySelector('jm-search');
+      window.__events = [];
+      for (const type of ['jm-search', 'jm-results', 'jm-answer', 'jm-select'])
+        document.addEventListener(type, e => { window.__events.push([type, e.detail]); if (type === 'jm-select') e.preventDefault(); });
+      el.setAttribute('answers', 'off');
+      el.setAttribute('lang', 'en');
+      el.setAttribute('results', '2');
+    }""")
+    box = page.locator("jm-search input")
+    assert box.get_attribute("placeholder") == "Search or ask a question…", "lang re-renders the labels"
+    page.evaluate("document.querySelector('jm-search').search('新会区有多少家专精特新企业？')")
+    results = page.locator("jm-search [part~=result]")
+    results.first.wait_for()
+    page.wait_for_timeout(1000)  # longer than the pause before an answer is asked for
+    assert results.count() == 2
+    assert asked == [] and page.locator("jm-search [part=answer]").is_hidden(), 'answers="off"'
+    pages_before = len(page.context.pages)
+    results.first.locator("a").click()
+    page.wait_for_timeout(300)
+    assert len(page.context.pages) == pages_before, "jm-select was cancelled: no new tab"
+    events = page.evaluate("window.__events")
+    kinds = [kind for kind, _ in events]
+    assert kinds[:2] == ["jm-search", "jm-results"] and kinds[-1] == "jm-select" and "jm-answer" not in kinds
+    assert events[1][1]["results"] == 2 and events[1][1]["total"] >= 2
+    assert events[-1][1]["kind"] == "result" and events[-1][1]["url"].startswith(site.api + "/doc/")
     page.context.close()

@@ -306,6 +306,7 @@ dialog .panel{position:static;flex:1;max-height:none;border:0;border-radius:0;bo
     }
 
     #render() {
+      this.#cancel(); // answers on their way belong to the parts about to be replaced
       const shadow = this.shadowRoot || this.attachShadow({ mode: "open" });
       const L = this.#labels;
       const lang = this.#lang === "zh" ? "zh-CN" : "en";
@@ -369,7 +370,7 @@ dialog .panel{position:static;flex:1;max-height:none;border:0;border-radius:0;bo
       if (this.getAttribute("shortcut") === "off" || document.querySelector(`${TAG}:not([shortcut=off])`) !== this) return;
       const target = event.composedPath()[0] || event.target;
       const typing = target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName || "");
-      const ctrlK = (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && event.key.toLowerCase() === "k";
+      const ctrlK = (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && (event.key || "").toLowerCase() === "k";
       const slash = event.key === "/" && !typing && !event.ctrlKey && !event.metaKey && !event.altKey;
       if (!ctrlK && !slash) return;
       event.preventDefault();
