@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass, replace
 
-from benchmarks import calibrate_answers
+from benchmarks import calibrate_answers, report
 from benchmarks.qa_eval import QaRun, run_qa
 from benchmarks.retrieval import doc_metrics, evidence_recall
 from benchmarks.tables import Table
@@ -67,56 +67,77 @@ def best_row(rows: list[SweepRow]) -> SweepRow:
 
 def sweep(xq: XquadRun, qa: QaRun) -> dict[str, list[SweepRow]]:
     """Same-language weights on the Chinese questions, cross-lingual ones on the English
-    questions (the engine keeps them apart, so they are tuned apart); then k for each."""
+    questions (the engine keeps them apart, so they are tuned apart), each at every k."""
     base = SearchConfig()
-    zh = [score_config(xq, qa, replace(base, keyword_weight=w), "zh") for w in KEYWORD_WEIGHTS]
-    en = [score_config(xq, qa, replace(base, cross_keyword_weight=w, second_vector_weight=s), "en")
-          for w in CROSS_KEYWORD_WEIGHTS for s in SECOND_VECTOR_WEIGHTS]
-    zh += [score_config(xq, qa, replace(best_row(zh).config, rrf_k=k), "zh") for k in RRF_KS if k != base.rrf_k]
-    en += [score_config(xq, qa, replace(best_row(en).config, rrf_k=k), "en") for k in RRF_KS if k != base.rrf_k]
+    zh = [score_config(xq, qa, replace(base, keyword_weight=w, rrf_k=k), "zh")
+          for k in RRF_KS for w in KEYWORD_WEIGHTS]
+    en = [score_config(xq, qa, replace(base, cross_keyword_weight=w, second_vector_weight=s, rrf_k=k), "en")
+          for k in RRF_KS for w in CROSS_KEYWORD_WEIGHTS for s in SECOND_VECTOR_WEIGHTS]
     return {"zh": zh, "en": en}
 
 
+def best_k(rows: dict[str, list[SweepRow]]) -> int:
+    """The engine has one k: the one whose best zh and best en settings add up highest."""
+    def at(lang: str, k: int) -> float:
+        return best_row([r for r in rows[lang] if r.config.rrf_k == k]).objective
+    totals = {k: at("zh", k) + at("en", k) for k in RRF_KS}
+    top = max(totals.values())
+    return min((k for k, v in totals.items() if v >= top - TIE), key=lambda k: abs(k - SearchConfig().rrf_k))
+
+
 def recommended(rows: dict[str, list[SweepRow]]) -> SearchConfig:
-    """The zh winner's same-language weight and the en winner's cross-lingual weights;
-    k only changes if both languages prefer the same other value."""
-    zh, en = best_row(rows["zh"]).config, best_row(rows["en"]).config
-    k = zh.rrf_k if zh.rrf_k == en.rrf_k else SearchConfig().rrf_k
+    k = best_k(rows)
+    zh = best_row([r for r in rows["zh"] if r.config.rrf_k == k]).config
+    en = best_row([r for r in rows["en"] if r.config.rrf_k == k]).config
     return replace(SearchConfig(), keyword_weight=zh.keyword_weight, cross_keyword_weight=en.cross_keyword_weight,
                    second_vector_weight=en.second_vector_weight, rrf_k=k)
 
 
 def sweep_tables(rows: dict[str, list[SweepRow]]) -> list[Table]:
-    default = SearchConfig()
+    """Per language: every weight at the default k, then the best weights at each other k."""
+    default, rec = SearchConfig(), recommended(rows)
     tables = []
     for lang, title, label in (
         ("zh", "Same-language fusion (Chinese questions): keyword weight, e5 vector weight 1", "kw weight"),
         ("en", "Cross-lingual fusion (English questions over Chinese text): translated-keyword and USE weights, "
                "e5 weight 1", "cross kw / USE"),
     ):
-        best = best_row(rows[lang])
+        shown = [r for r in rows[lang] if r.config.rrf_k == default.rrf_k]
+        shown += [best_row([r for r in rows[lang] if r.config.rrf_k == k]) for k in RRF_KS if k != default.rrf_k]
+        chosen = next(r for r in rows[lang] if r.config == _for_language(rec, lang))
+        if chosen not in shown:
+            shown.append(chosen)
         table = Table(title, [label, "rrf k", "XQuAD R@1", "XQuAD MRR@10", "XQuAD R@10", "qa_set R@5", "objective"])
-        for r in rows[lang]:
+        for r in shown:
             c = r.config
             name = f"{c.keyword_weight:g}" if lang == "zh" else f"{c.cross_keyword_weight:g} / {c.second_vector_weight:g}"
-            marks = (" **best**" if r is best else "") + (" (default)" if c == default else "")
+            marks = (" **recommended**" if r is chosen else "") + (" (default)" if c == default else "")
             table.add(name + marks, c.rrf_k, r.xq_r1, r.xq_mrr, r.xq_r10, r.qa_r5, r.objective)
-        at_default = [r.objective for r in rows[lang] if r.config == default]
+        at_default = next(r.objective for r in rows[lang] if r.config == default)
         table.notes += [
-            f"objective = (XQuAD MRR@10 + qa_set R@5) / 2; within {TIE} of the top is a tie, won by the setting "
-            f"closest to the engine default. Default scores {at_default[0]:.3f}, best {best.objective:.3f}."
-            if at_default else "objective = (XQuAD MRR@10 + qa_set R@5) / 2.",
-            "The last rows vary k at the best weights. qa_set has 42 answerable questions per language: one is 0.024 "
-            "of R@5 (0.012 of the objective).",
+            f"objective = (XQuAD MRR@10 + qa_set R@5) / 2; the engine default scores {at_default:.3f}, the "
+            f"recommended setting {chosen.objective:.3f}. Within {TIE} counts as a tie, won by the setting closest "
+            "to the default.",
+            f"Rows: every weight at k={default.rrf_k}, then the best weights at each other k "
+            f"({len(rows[lang])} settings searched). qa_set: one question is 0.024 of R@5, 0.012 of the objective.",
         ]
         tables.append(table)
-    rec = recommended(rows)
     tables[-1].notes.append(
-        f"Recommended SearchConfig: keyword_weight={rec.keyword_weight:g}, vector_weight=1, "
-        f"cross_keyword_weight={rec.cross_keyword_weight:g}, second_vector_weight={rec.second_vector_weight:g}, "
-        f"rrf_k={rec.rrf_k} (engine default at run time: {default.keyword_weight:g}, 1, "
-        f"{default.cross_keyword_weight:g}, {default.second_vector_weight:g}, {default.rrf_k}).")
+        f"Recommended SearchConfig (k chosen for both languages together): keyword_weight={rec.keyword_weight:g}, "
+        f"vector_weight=1, cross_keyword_weight={rec.cross_keyword_weight:g}, "
+        f"second_vector_weight={rec.second_vector_weight:g}, rrf_k={rec.rrf_k} (engine default at run time: "
+        f"{default.keyword_weight:g}, 1, {default.cross_keyword_weight:g}, {default.second_vector_weight:g}, "
+        f"{default.rrf_k}).")
     return tables
+
+
+def _for_language(config: SearchConfig, lang: str) -> SearchConfig:
+    """The row of `config` in one language's sweep (the other language's weights at default)."""
+    d = SearchConfig()
+    if lang == "zh":
+        return replace(d, keyword_weight=config.keyword_weight, rrf_k=config.rrf_k)
+    return replace(d, cross_keyword_weight=config.cross_keyword_weight,
+                   second_vector_weight=config.second_vector_weight, rrf_k=config.rrf_k)
 
 
 def threshold_table(engine: SearchEngine, configs: list[SearchConfig]) -> Table:
@@ -151,14 +172,18 @@ def threshold_table(engine: SearchEngine, configs: list[SearchConfig]) -> Table:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=None, help="XQuAD sample per language (default all)")
+    parser.add_argument("--write", choices=("quick", "full"), help="also replace that run's section 3 in the report")
     args = parser.parse_args()
     xq = run_xquad(args.questions)
     qa = run_qa(with_answers=False)
     rows = sweep(xq, qa)
-    for table in sweep_tables(rows):
-        print(table.to_text())
     configs = sorted({SearchConfig(), recommended(rows)}, key=repr)
-    print(threshold_table(qa.engine, configs).to_text())
+    tables = [*sweep_tables(rows), threshold_table(qa.engine, configs)]
+    for table in tables:
+        print(table.to_text())
+    if args.write:
+        body = "\n".join(t.to_markdown() for t in tables) + "\n_(re-run alone: `python -m benchmarks.fusion_sweep`)_\n"
+        report.write_sections(args.write, [("fusion", "3. Fusion and threshold tuning", body)])
 
 
 if __name__ == "__main__":

@@ -19,11 +19,12 @@ import random
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks import report
 from benchmarks.compare import EmbeddingSpeed, embedding_speed, embedding_table
 from benchmarks.qa_eval import load_qa_set
 from benchmarks.scale_tables import build_table, compare_table, latency_table, memory_table, serving_table
@@ -129,10 +130,52 @@ def run_scale(settings: ScaleSettings, log=print) -> ScaleRun:
             except Exception as exc:  # the server is another team's; report, don't lose the run
                 run.errors.append(f"serving at {size}: {exc}")
                 log(f"  scale {size}: serving failed: {exc}")
+    save_run(run, root / f"results-{_label(settings)}.json")
+    return run
+
+
+def _label(settings: ScaleSettings) -> str:
+    return "full" if settings == FULL else "quick"
+
+
+def save_run(run: ScaleRun, path: Path) -> None:
+    """Probe results as JSON, so one part (the server) can be re-measured without the rest."""
+    speed = {k: v for k, v in asdict(run.speed).items() if k not in ("vectors", "use_vectors")}
+    path.write_text(json.dumps({"speed": speed, "builds": run.builds, "measures": run.measures,
+                                "compares": run.compares, "serving": run.serving, "errors": run.errors}))
+
+
+def load_run(settings: ScaleSettings, path: Path) -> ScaleRun:
+    data = json.loads(path.read_text())
+    root = path.parent
+    speed = EmbeddingSpeed(**data["speed"], vectors=np.load(root / "bank.npy"), use_vectors=np.load(root / "bank-use.npy"))
+    by_size = {key: {int(k): v for k, v in data[key].items()} for key in ("builds", "measures", "compares", "serving")}
+    return ScaleRun(settings, speed, **by_size, errors=data["errors"])
+
+
+def remeasure_serving(settings: ScaleSettings, log=print) -> ScaleRun:
+    """Only the gunicorn part again, on the indexes and results of the last run."""
+    root = BENCH_DIR / "scale"
+    path = root / f"results-{_label(settings)}.json"
+    run = load_run(settings, path) if path.is_file() else None
+    if run is None:  # a run from before results were saved: only the server table can be made
+        run = ScaleRun(settings, speed=None)  # type: ignore[arg-type]
+    _, repeated, unique = query_sets(settings)
+    run.errors = [e for e in run.errors if not e.startswith("serving")]
+    for size in settings.serving_sizes:
+        log(f"  scale {size}: gunicorn")
+        try:
+            run.serving[size] = measure_serving(root / f"data-{size}", repeated, unique, settings.rps_seconds)
+        except Exception as exc:
+            run.errors.append(f"serving at {size}: {exc}")
+    if run.speed is not None:
+        save_run(run, path)
     return run
 
 
 def scale_tables(run: ScaleRun) -> list[Table]:
+    if run.speed is None:
+        return [serving_table(run.serving, run.errors)]
     tables = [build_table(run.builds, run.speed), memory_table(run.builds, run.measures),
               latency_table(run.measures), embedding_table(run.speed)]
     if run.compares:
@@ -145,10 +188,22 @@ def scale_tables(run: ScaleRun) -> list[Table]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="1k, 10k and 50k passages (default: 1k only)")
+    parser.add_argument("--serving-only", action="store_true",
+                        help="re-measure only gunicorn, on the indexes and results of the last run of this kind")
+    parser.add_argument("--write", action="store_true", help="replace this run kind's scale section in the report")
     args = parser.parse_args()
-    run = run_scale(FULL if args.full else QUICK)
-    for table in scale_tables(run):
+    settings = FULL if args.full else QUICK
+    run = remeasure_serving(settings) if args.serving_only else run_scale(settings)
+    tables = scale_tables(run)
+    for table in tables:
         print(table.to_text())
+    if args.write:
+        note = "\n_(gunicorn part re-measured alone: `python -m benchmarks.scale --serving-only`)_\n" \
+            if args.serving_only else ""
+        name, title = ("scale", "4. Speed at scale, with the embedding, keyword and vector baselines (5)")
+        if run.speed is None:
+            name, title = ("scale-serving", "4b. Requests per second through gunicorn (re-measured)")
+        report.write_sections(_label(settings), [(name, title, "\n".join(t.to_markdown() for t in tables) + note)])
 
 
 if __name__ == "__main__":

@@ -64,7 +64,7 @@ def memory_table(builds: dict[int, dict], measures: dict[int, dict]) -> Table:
         table.add(builds[size]["passages"], r["start"], r["index_open"], r["model_loaded"], r["after_queries"],
                   m["peak_rss_mb"], m["open_s"], m["first_query_ms"])
     table.notes.append("A gunicorn worker holds the same (see the serving table); the e5 model (~450 MB as float32) and USE "
-                       "dominates below 50k passages.")
+                       "dominate below 50k passages.")
     return table
 
 
@@ -126,7 +126,9 @@ def serving_table(serving: dict[int, dict], errors: list[str]) -> Table:
     for size, s in sorted(serving.items()):
         for r in s["results"]:
             lat = r["latencies_ms"]
-            table.add(_size(size), r["scenario"], r["rps"], median(lat), percentile(lat, 95), r["requests"], r["errors"])
+            kinds = ", ".join(f"{n} x {k}" for k, n in r.get("error_kinds", {}).items())
+            table.add(_size(size), r["scenario"], r["rps"], median(lat), percentile(lat, 95), r["requests"],
+                      f"{r['errors']} ({kinds})" if r["errors"] else 0)
         workers = ", ".join(f"{w['rss']:.0f}/{w['uss']:.0f}" for w in s["workers_mb"])
         table.notes.append(f"{_size(size)}: worker memory RSS/USS MB: {workers} (USS = not shared with the master).")
     table.notes += [

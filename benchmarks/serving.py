@@ -36,6 +36,7 @@ class LoadResult:
     errors: int
     seconds: float
     latencies_ms: list[float] = field(default_factory=list)
+    error_kinds: dict[str, int] = field(default_factory=dict)  # HTTP status or exception name
 
     @property
     def rps(self) -> float:
@@ -56,11 +57,14 @@ def _get(url: str, timeout: float = 120) -> bytes:
 class Server:
     """`python -m webapp` on a free port; stopped (by its own pid) on exit."""
 
-    def __init__(self, data_dir: Path, log: Path, workers: int = 2) -> None:
+    def __init__(self, data_dir: Path, log: Path, workers: int = 2, env: dict[str, str] | None = None) -> None:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        # Rate limits off unless `env` says otherwise: a benchmark's load comes from one client
+        # address, which is exactly what they stop.
         env = {**os.environ, "DATA_DIR": str(data_dir), "ACCESS_LOG": "", "WORKERS": str(workers),
-               "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+               "RATE_LIMIT_SEARCH": "0", "RATE_LIMIT_ASK": "0",
+               "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **(env or {})}
         self._log = log.open("w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "webapp", "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers)],
@@ -112,16 +116,20 @@ def drive(base: str, scenario: str, path: str, queries: Iterator[str], seconds: 
             if query is None:
                 return
             started = time.perf_counter()
+            kind = ""
             try:
                 _get(f"{base}{path}{quote(query)}")
-                ok = True
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                ok = False
+            except urllib.error.HTTPError as exc:
+                kind = str(exc.code)
+            except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
+                kind = type(exc).__name__
             took = (time.perf_counter() - started) * 1000
             with lock:
-                result.requests += ok
-                result.errors += not ok
-                if ok:
+                if kind:
+                    result.errors += 1
+                    result.error_kinds[kind] = result.error_kinds.get(kind, 0) + 1
+                else:
+                    result.requests += 1
                     result.latencies_ms.append(took)
 
     started = time.perf_counter()
@@ -155,7 +163,7 @@ def measure_serving(data_dir: Path, repeated: list[str], unique: list[str], seco
     return {
         "results": [
             {"scenario": r.scenario, "rps": r.rps, "requests": r.requests, "errors": r.errors,
-             "latencies_ms": r.latencies_ms}
+             "error_kinds": r.error_kinds, "latencies_ms": r.latencies_ms}
             for r in results
         ],
         "workers_mb": memory,
