@@ -6,7 +6,8 @@ import re
 
 from .models import Passage, SearchFilters
 
-_DATE_PREFIX = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+# [0-9], not \d: Python's \d also takes other scripts' digits (٢٠٢٣), which no date here has.
+_DATE_PREFIX = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?")
 
 
 class BadFilter(ValueError):

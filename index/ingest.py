@@ -9,6 +9,7 @@ disk; `reindex_needed` tells the next start to pick them up.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import re
 import subprocess
@@ -71,12 +72,22 @@ def ingest_records(data_dir: Path, records: list[Any], protected_ids: set[str]) 
         try:
             if not isinstance(record, dict):
                 raise BadDocument("must be a JSON object")
+            if not _encodable(record):
+                raise BadDocument("holds a lone surrogate (\\ud800-\\udfff), which is not text")
             # No path: a record without an id gets one from its text, not from its position
             # (every upload's first record would otherwise share an id and replace the last).
             documents.append(document_from_record(record))
         except BadDocument as exc:
             problems.append(f"document {n}: {exc}")
     return _save(data_dir, documents, problems, protected_ids)
+
+
+def _encodable(record: dict[str, Any]) -> bool:
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _save(data_dir: Path, documents: list[Document], problems: list[str], protected_ids: set[str]) -> list[Document]:

@@ -416,6 +416,8 @@ def test_error_bodies_never_carry_a_traceback_or_a_path(server: str) -> None:
         ("GET", "/api/search?q=工业&date_from=yesterday", {}, 400),
         ("POST", "/api/ask", {"data": b"\xff\xfe", "headers": {"Content-Type": "application/json"}}, 400),
         ("POST", "/api/ask", {"json": {"q": ["list"]}}, 400),
+        # A lone surrogate is valid JSON but not text: the tokenizer raised on it (500).
+        ("POST", "/api/ask", {"data": b'{"q": "\\ud800 x"}', "headers": {"Content-Type": "application/json"}}, 400),
         ("GET", "/api/admin/status", {}, 401),
         ("POST", "/api/admin/documents", {"headers": ADMIN, "files": [("files", ("x.md", b"\xff", "text/plain"))]}, 400),
     ]

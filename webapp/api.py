@@ -12,14 +12,11 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from .current import current_engine, holder
 from .errors import ApiError, bad, missing
 from .openapi import openapi_document
-from .params import int_param, query_text, search_params
+from .params import MAX_DOCUMENTS_OFFSET, MAX_DOCUMENTS_PAGE, MAX_SUGGESTIONS, int_param, query_text, search_params
 from .serializers import answer_json, document_json, document_summary_json, search_json
 
 api = Blueprint("api", __name__, url_prefix="/api")
 health = Blueprint("health", __name__)
-
-MAX_SUGGESTIONS = 20
-MAX_DOCUMENTS_PAGE = 1000
 
 
 def max_query_chars() -> int:
@@ -69,7 +66,7 @@ def suggest() -> Response:
 @api.get("/documents")
 def documents() -> Response:
     limit = int_param(request.args, "limit", 100, 1, MAX_DOCUMENTS_PAGE)
-    offset = int_param(request.args, "offset", 0, 0, 10**9)
+    offset = int_param(request.args, "offset", 0, 0, MAX_DOCUMENTS_OFFSET)
     engine = current_engine()
     counts = holder().facets(engine).passages_per_document
     docs = engine.documents()

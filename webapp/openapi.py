@@ -16,8 +16,9 @@ API_VERSION = "1.0.0"
 # A query must hold something besides white space: what str.strip() removes, which is
 # Unicode White_Space (JSON Schema's \s) plus the four ASCII separators \x1c-\x1f.
 NOT_BLANK = r"[^\s\x1c-\x1f]"
-# YYYY, YYYY-MM or YYYY-MM-DD with a real month and day number ([0-9]: ASCII digits only).
-DATE_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"
+# YYYY, YYYY-MM or YYYY-MM-DD with a real month and day number ([0-9]: ASCII digits only);
+# white space around it is dropped, and a blank value means no bound (as a form sends it).
+DATE_PATTERN = r"^[\s\x1c-\x1f]*([0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?)?[\s\x1c-\x1f]*$"
 # Document ids: letters, digits, '_', '-', '.', not starting with '.' (a hidden file the build
 # would skip); README and LICENSE are refused too (ignored file names).
 DOC_ID_PATTERN = r"^[A-Za-z0-9_\-][A-Za-z0-9_.\-]{0,119}$"

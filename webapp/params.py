@@ -5,6 +5,7 @@ no bad input reaches the library as an exception it would turn into a 500.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
@@ -17,6 +18,9 @@ from .errors import ApiError, bad, missing
 MAX_K = 50
 MAX_OFFSET = 1000
 MAX_FILTER_CHARS = 100
+MAX_SUGGESTIONS = 20
+MAX_DOCUMENTS_PAGE = 1000
+MAX_DOCUMENTS_OFFSET = 10**9
 
 
 @dataclass(frozen=True)
@@ -36,29 +40,41 @@ def query_text(value: str | None, max_chars: int, name: str = "q", required: boo
         return ""
     if not isinstance(value, str):
         raise bad(name, "must be a string")
+    if not _encodable(value):  # a JSON body can carry "\ud800"; the tokenizer cannot take it
+        raise bad(name, "must be valid Unicode text (it holds a lone surrogate)")
+    # The limit is on what was sent, white space included: it bounds the request, and it is
+    # what the OpenAPI maxLength says.
+    if len(value) > max_chars:
+        raise ApiError(413, "query_too_long", f"'{name}' is {len(value)} characters long; the limit is {max_chars}")
     text = value.strip()
     if not text and required:
         raise bad(name, "must not be empty")
-    if len(text) > max_chars:
-        raise ApiError(413, "query_too_long", f"'{name}' is {len(text)} characters long; the limit is {max_chars}")
     return text
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def int_param(args: MultiDict[str, str], name: str, default: int, low: int, high: int) -> int:
     raw = args.get(name)
-    if raw is None or raw.strip() == "":
+    if raw is None or raw == "":  # `k=` is a blank form field: the default
         return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise bad(name, f"must be a whole number from {low} to {high}") from None
+    # Plain ASCII digits: int() would also take " 5", "1_000" and other scripts' digits.
+    if not re.fullmatch(r"-?[0-9]{1,12}", raw):
+        raise bad(name, f"must be a whole number from {low} to {high}")
+    value = int(raw)
     if not low <= value <= high:
         raise bad(name, f"must be from {low} to {high}, not {value}")
     return value
 
 
 def mode_param(args: MultiDict[str, str]) -> SearchMode:
-    mode = (args.get("mode") or "hybrid").strip()
+    mode = args.get("mode") or "hybrid"
     if mode not in SEARCH_MODES:
         raise bad("mode", f"must be one of {', '.join(SEARCH_MODES)}")
     return mode  # type: ignore[return-value]
@@ -67,10 +83,10 @@ def mode_param(args: MultiDict[str, str]) -> SearchMode:
 def filters_param(args: MultiDict[str, str]) -> SearchFilters:
     values: dict[str, str | None] = {}
     for name in ("source", "district", "date_from", "date_to"):
-        value = (args.get(name) or "").strip()
-        if len(value) > MAX_FILTER_CHARS:
+        raw = args.get(name) or ""
+        if len(raw) > MAX_FILTER_CHARS:
             raise bad(name, f"at most {MAX_FILTER_CHARS} characters")
-        values[name] = value or None
+        values[name] = raw.strip() or None
     for name in ("date_from", "date_to"):
         try:
             date_bounds(SearchFilters(**{name: values[name]}))
