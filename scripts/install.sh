@@ -41,3 +41,10 @@ if [ "$want_browser" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
 fi
+
+if [ "$want_browser" = 1 ] && ! command -v wrk >/dev/null 2>&1; then
+  echo "==> installing wrk for the load test (tests/test_soak.py)"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk >/dev/null
+fi
