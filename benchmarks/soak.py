@@ -173,8 +173,8 @@ def process_memory(master: int) -> tuple[dict[str, float], dict[str, float]]:
             rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
         except OSError:
             continue
-        rss[label] = int(re.search(r"^Rss:\s+(\d+)", rollup, re.M).group(1)) / 1024
-        pss[label] = int(re.search(r"^Pss:\s+(\d+)", rollup, re.M).group(1)) / 1024
+        rss[label] = int(re.search(r"^Rss:\s+(\d+)", rollup, re.MULTILINE).group(1)) / 1024
+        pss[label] = int(re.search(r"^Pss:\s+(\d+)", rollup, re.MULTILINE).group(1)) / 1024
     return rss, pss
 
 
@@ -271,9 +271,8 @@ def _warm_up(base: str) -> None:
 
 def _start_wrk(base: str, seconds: float, connections: int, threads: int) -> subprocess.Popen:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)  # not /tmp: it gets cleaned under long runs
-    handle = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False, dir=BENCH_DIR)
-    handle.write(lua_script())
-    handle.close()
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False, dir=BENCH_DIR) as handle:
+        handle.write(lua_script())
     process = subprocess.Popen(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{int(seconds)}s", "--timeout", "30s", "-s", handle.name, base],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

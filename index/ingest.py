@@ -16,11 +16,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from .loader import SUPPORTED_SUFFIXES, BadDocument, document_from_record, load_corpus, load_file
+from .loader import (
+    SUPPORTED_SUFFIXES,
+    BadDocument,
+    document_from_record,
+    load_corpus,
+    load_file,
+)
 from .models import Document
 from .store import DataLayout, write_atomic
 
@@ -125,8 +132,8 @@ def _stored_form_problems(doc: Document) -> list[str]:
     if loaded.problems:
         return [p.reason for p in loaded.problems]
     if [(d.id, d.title, d.text) for d in loaded.documents] != [(doc.id, doc.title, doc.text)]:
-        return ["cannot be stored as a corpus file unchanged (its id names a file the build skips, or its "
-                "text does not survive the round trip)"]
+        return [("cannot be stored as a corpus file unchanged (its id names a file the build skips, or its "
+                 "text does not survive the round trip)")]
     return []
 
 

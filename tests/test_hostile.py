@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.hostile_queries import TARGETS, active_markup, generate_queries, report, run_queries
+from benchmarks.hostile_queries import (
+    TARGETS,
+    active_markup,
+    generate_queries,
+    report,
+    run_queries,
+)
 from tests.servers import serve_with_gunicorn
 
 QUERIES = 1_000

@@ -32,7 +32,12 @@ from index.ingest import ingest_records, reindex_needed
 from index.loader import load_corpus
 from index.store import DataLayout
 from tests.conftest import BUNDLED_CORPUS, REPO_ROOT, share_caches
-from tests.servers import gunicorn_pids, serve_in_thread, serve_with_gunicorn, server_log
+from tests.servers import (
+    gunicorn_pids,
+    serve_in_thread,
+    serve_with_gunicorn,
+    server_log,
+)
 
 ADMIN_KEY = "test-admin-key-7c1f0e9a2b"
 ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
@@ -83,7 +88,7 @@ def log_size(base: str) -> int:
     return server_log(base).stat().st_size
 
 
-def wait_for(condition, timeout: float, what: str, interval: float = 0.5):  # noqa: ANN001, ANN201
+def wait_for(condition, timeout: float, what: str, interval: float = 0.5):
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
@@ -93,7 +98,7 @@ def wait_for(condition, timeout: float, what: str, interval: float = 0.5):  # no
         time.sleep(interval)
 
 
-def fresh_data_dir(root: Path, test_data_dir: Path, encoder) -> Path:  # noqa: ANN001
+def fresh_data_dir(root: Path, test_data_dir: Path, encoder) -> Path:
     data = root / "data"
     data.mkdir(parents=True)
     share_caches(test_data_dir, data)
@@ -102,7 +107,7 @@ def fresh_data_dir(root: Path, test_data_dir: Path, encoder) -> Path:  # noqa: A
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory, test_data_dir: Path, encoder) -> Path:  # noqa: ANN001
+def data_dir(tmp_path_factory: pytest.TempPathFactory, test_data_dir: Path, encoder) -> Path:
     return fresh_data_dir(tmp_path_factory.mktemp("production"), test_data_dir, encoder)
 
 
@@ -311,7 +316,7 @@ def test_retry_after_is_when_the_next_request_is_allowed(tmp_path: Path) -> None
     assert refusals > 100
 
 
-def thread_app(engine, tmp_path: Path, **overrides: object):  # noqa: ANN001, ANN201
+def thread_app(engine, tmp_path: Path, **overrides: object):
     from webapp import create_app
     from webapp.settings import WebSettings
 
@@ -321,14 +326,14 @@ def thread_app(engine, tmp_path: Path, **overrides: object):  # noqa: ANN001, AN
     return create_app(settings, engine=engine)
 
 
-def test_forwarded_for_counts_only_behind_a_trusted_proxy(engine, tmp_path: Path) -> None:  # noqa: ANN001
+def test_forwarded_for_counts_only_behind_a_trusted_proxy(engine, tmp_path: Path) -> None:
     with serve_in_thread(thread_app(engine, tmp_path, rate_limit_search=2)) as base:
         statuses = [requests.get(base + "/api/suggest?q=新", headers={"X-Forwarded-For": f"192.0.2.{n}"},
                                  timeout=30).status_code for n in range(4)]
     assert statuses == [200, 200, 429, 429], "a spoofed X-Forwarded-For must not buy a fresh allowance"
 
 
-def test_rate_limiter_fails_open(engine, tmp_path: Path) -> None:  # noqa: ANN001
+def test_rate_limiter_fails_open(engine, tmp_path: Path) -> None:
     (tmp_path / "not-a-folder").write_text("x")
     unusable = tmp_path / "not-a-folder" / "rl.sqlite3"  # its parent is a file
     with serve_in_thread(thread_app(engine, tmp_path, rate_limit_search=1, rate_limit_path=str(unusable))) as base:
@@ -363,7 +368,7 @@ def test_access_log_is_one_json_line_per_request_without_query_text(server: str)
         assert "q" not in record
 
 
-def test_log_queries_puts_the_query_in_the_access_log(engine, tmp_path: Path) -> None:  # noqa: ANN001
+def test_log_queries_puts_the_query_in_the_access_log(engine, tmp_path: Path) -> None:
     from webapp.access_log import LOGGER
 
     lines: list[str] = []
@@ -445,7 +450,7 @@ def test_error_bodies_never_carry_a_traceback_or_a_path(server: str) -> None:
 def flask_cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATA_DIR": str(data_dir), "CORPUS_DIR": str(BUNDLED_CORPUS), "HF_HUB_OFFLINE": "1"}
     return subprocess.run([sys.executable, "-m", "flask", "--app", "webapp", *args], capture_output=True, text=True,
-                          env=env, cwd=REPO_ROOT, timeout=REINDEX_TIMEOUT)
+                          env=env, cwd=REPO_ROOT, timeout=REINDEX_TIMEOUT, check=False)
 
 
 def test_flask_cli_ingest_and_reindex_while_serving(server: str, data_dir: Path, tmp_path: Path) -> None:
@@ -520,7 +525,7 @@ def big_document(stamp: int) -> dict:
 
 
 def test_killed_reindex_keeps_the_old_build_and_the_next_start_indexes_the_upload(
-        tmp_path: Path, test_data_dir: Path, encoder) -> None:  # noqa: ANN001
+        tmp_path: Path, test_data_dir: Path, encoder) -> None:
     data = tmp_path / "data"
     data.mkdir()
     (data / "models").symlink_to((test_data_dir / "models").resolve(), target_is_directory=True)

@@ -17,7 +17,10 @@ import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
+from schemathesis.specs.openapi.checks import (
+    negative_data_rejection,
+    positive_data_acceptance,
+)
 
 from tests.conftest import NO_RATE_LIMITS
 from tests.servers import serve_in_thread
@@ -52,7 +55,7 @@ schema = schemathesis.openapi.from_dict(
 
 
 @pytest.fixture(scope="module")
-def schema_server(engine, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN001, ANN201
+def schema_server(engine, tmp_path_factory: pytest.TempPathFactory):
     from webapp import create_app
     from webapp.settings import WebSettings
 
@@ -72,7 +75,7 @@ def test_the_served_description_is_the_one_tested(schema_server: str) -> None:
 @schema.parametrize()
 @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=DERANDOMIZE,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
-def test_api_conforms_to_its_openapi_description(case, schema_server: str) -> None:  # noqa: ANN001
+def test_api_conforms_to_its_openapi_description(case, schema_server: str) -> None:
     excluded = []
     if case.operation.path == "/api/admin/documents":
         # What counts as a document is the corpus loader's rule: a file's bytes (UTF-8, front

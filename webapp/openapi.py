@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from .params import MAX_DOCUMENTS_OFFSET, MAX_DOCUMENTS_PAGE, MAX_FILTER_CHARS, MAX_K, MAX_OFFSET, MAX_SUGGESTIONS
+from .params import (
+    MAX_DOCUMENTS_OFFSET,
+    MAX_DOCUMENTS_PAGE,
+    MAX_FILTER_CHARS,
+    MAX_K,
+    MAX_OFFSET,
+    MAX_SUGGESTIONS,
+)
 
 API_VERSION = "1.0.0"
 
