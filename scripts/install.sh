@@ -1,23 +1,32 @@
 #!/usr/bin/env bash
 # Set up everything the app and its tests need, idempotently:
-#   scripts/install.sh            Python virtualenv .venv from requirements.txt
-#   scripts/install.sh --browser  also Debian's chromium for the browser tests
-# The venv is (re)built when missing or when requirements.txt changed since it was made.
+#   scripts/install.sh            Python virtualenv .venv from requirements.txt (the app)
+#   scripts/install.sh --dev      also requirements-test.txt (pytest, playwright, schemathesis, ...)
+#   scripts/install.sh --browser  --dev, plus Debian's chromium and wrk for the browser and load tests
+# The venv is (re)built when missing or when the requirements files changed since it was made.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON="${PYTHON:-python3}"
 VENV="${VENV:-.venv}"
-STAMP="$VENV/.requirements.sha256"
 want_browser=0
+want_dev=0
 for arg in "$@"; do
   case "$arg" in
-    --browser) want_browser=1 ;;
+    --dev) want_dev=1 ;;
+    --browser) want_browser=1; want_dev=1 ;;
     *) echo "unknown option: $arg" >&2; exit 2 ;;
   esac
 done
 
-requirements_hash=$(sha256sum requirements.txt | cut -d' ' -f1)
+# requirements-test.txt includes requirements.txt. One stamp per set, so `make run` after
+# `make test` does not reinstall, and the image (app only) never gets the test packages.
+if [ "$want_dev" = 1 ]; then
+  requirements=requirements-test.txt; STAMP="$VENV/.requirements-test.sha256"
+else
+  requirements=requirements.txt; STAMP="$VENV/.requirements.sha256"
+fi
+requirements_hash=$(cat requirements.txt "$requirements" | sha256sum | cut -d' ' -f1)
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$requirements_hash" ]; then
   echo "==> installing Python packages into $VENV"
   [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
@@ -31,7 +40,7 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$requireme
   else
     "$VENV/bin/pip" install --quiet "$torch_pin"
   fi
-  "$VENV/bin/pip" install --quiet -r requirements.txt
+  "$VENV/bin/pip" install --quiet -r "$requirements"
   echo "$requirements_hash" > "$STAMP"
 fi
 
