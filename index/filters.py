@@ -2,12 +2,8 @@
 vector side (as a passage predicate)."""
 from __future__ import annotations
 
-import re
-
+from .dates import DATE_HINT, is_partial_date
 from .models import Passage, SearchFilters
-
-# [0-9], not \d: Python's \d also takes other scripts' digits (٢٠٢٣), which no date here has.
-_DATE_PREFIX = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?")
 
 
 class BadFilter(ValueError):
@@ -28,8 +24,8 @@ def _pad(date: str, fill: str) -> str:
 def date_bounds(filters: SearchFilters) -> tuple[str | None, str | None]:
     """Inclusive bounds: date_to "2023-11" means up to the end of November."""
     for value in (filters.date_from, filters.date_to):
-        if value and not _DATE_PREFIX.fullmatch(value):
-            raise BadFilter(f"bad date {value!r}: use YYYY-MM-DD, YYYY-MM or YYYY")
+        if value and not is_partial_date(value):
+            raise BadFilter(f"bad date {value!r}: {DATE_HINT}")
     low = _pad(filters.date_from, "-01") if filters.date_from else None
     high = _pad(filters.date_to, "-31") if filters.date_to else None
     return low, high

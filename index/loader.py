@@ -17,6 +17,7 @@ from typing import Any, Iterable
 
 import yaml
 
+from .dates import DATE_HINT, is_partial_date
 from .html_text import extract_html
 from .models import Block, BlockKind, Document
 
@@ -162,6 +163,17 @@ def _document_from_html(path: Path, content: str) -> Document:
     return _make_document({"title": title}, blocks, str(path), {}, fallback_id_seed=path.stem)
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """SafeLoader that keeps dates as text: PyYAML builds date objects itself and raises a bare
+    ValueError on 2024-13-45; as text, every date gets the same check and message."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def split_front_matter(content: str) -> tuple[dict[str, Any], str]:
     """YAML front matter (or {}) and the body after it."""
     match = _FRONT_MATTER.match(content)
@@ -170,7 +182,7 @@ def split_front_matter(content: str) -> tuple[dict[str, Any], str]:
             raise BadDocument("front matter opened with '---' but never closed")
         return {}, content
     try:
-        front = yaml.safe_load(match.group(1)) or {}
+        front = yaml.load(match.group(1), Loader=_FrontMatterLoader) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark else ""
@@ -264,10 +276,10 @@ def _as_text(value: Any) -> str:
 
 
 def _normalise_date(value: Any) -> str:
-    """YAML turns 2023-11-05 into a date object; "2023-11" stays a string. Keep ISO text."""
+    """ISO text, cut to the day ("2023-11-05T08:00" is 2023-11-05); JSON dates arrive as text too."""
     text = _as_text(value)
-    if text and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text[:10]):
-        raise BadDocument(f"bad date {text!r}: use YYYY-MM-DD, YYYY-MM or YYYY")
+    if text and not is_partial_date(text[:10]):
+        raise BadDocument(f"bad date {text!r}: {DATE_HINT}")
     return text[:10]
 
 

@@ -86,6 +86,7 @@ def test_search_paging_modes_and_filters(live_server):
     ({"q": "工业", "mode": "fuzzy"}, "bad_parameter"),
     ({"q": "工业", "date_from": "2023/11"}, "bad_parameter"),
     ({"q": "工业", "date_to": "2023-13"}, "bad_parameter"),
+    ({"q": "工业", "date_to": "2023-02-30"}, "bad_parameter"),
     ({"q": "工业", "date_from": "yesterday"}, "bad_parameter"),
     ({"q": "工业", "district": "区" * 101}, "bad_parameter"),
 ])

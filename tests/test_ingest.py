@@ -73,6 +73,7 @@ def test_json_documents_without_an_id_never_replace_each_other(data: Path) -> No
     ({"id": ".hidden", "text": "隐藏文件。"}, "cannot be stored"),  # the build skips dotfiles
     ({"id": "README", "text": "说明。"}, "cannot be stored"),  # ... and README.md
     ({"id": "surrogate", "text": "半个字符\ud800。"}, "lone surrogate"),  # cannot be written as UTF-8 (was a 500)
+    ({"id": "no-such-day", "text": "日期不存在。", "date": "2024-13-45"}, "bad date"),  # was stored as is
 ])
 def test_documents_the_build_would_skip_are_refused_at_upload(data: Path, record: dict, reason: str) -> None:
     with pytest.raises(IngestError, match=reason):

@@ -55,6 +55,7 @@ def messy_corpus(folder: Path) -> Path:
     write(folder, "empty.md", "")
     write(folder, "binary.txt", b"\x00\x01\x02 binary")
     write(folder, "README.md", "This readme describes the folder and is not a document.")
+    write(folder, "baddate.md", "---\ntitle: 日期不对\ndate: 2024-13-45\n---\n正文内容。\n")
     return folder
 
 
@@ -71,7 +72,8 @@ def test_messy_folder_loads_the_good_and_reports_the_bad(tmp_path: Path) -> None
     assert "binary" in reasons["binary.txt"]
     assert "malformed JSON" in reasons["docs.jsonl:3"]
     assert "text" in reasons["docs.jsonl:4"]
-    assert len(result.problems) == 7
+    assert "2024-13-45" in reasons["baddate.md"]
+    assert len(result.problems) == 8
 
 
 def test_formats_keep_structure_and_metadata(tmp_path: Path) -> None:

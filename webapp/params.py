@@ -92,14 +92,7 @@ def filters_param(args: MultiDict[str, str]) -> SearchFilters:
             date_bounds(SearchFilters(**{name: values[name]}))
         except BadFilter as exc:
             raise bad(name, str(exc)) from None
-        if values[name] and not _plausible_date(values[name]):
-            raise bad(name, f"{values[name]!r} is not a real date (month 01-12, day 01-31)")
     return SearchFilters(**values)
-
-
-def _plausible_date(value: str) -> bool:
-    parts = [int(p) for p in value.split("-")]
-    return (len(parts) < 2 or 1 <= parts[1] <= 12) and (len(parts) < 3 or 1 <= parts[2] <= 31)
 
 
 def search_params(args: MultiDict[str, str], max_chars: int, default_k: int = 10) -> SearchParams:
