@@ -112,9 +112,12 @@ def _run_search(args: argparse.Namespace, settings: IndexSettings) -> int:
     result = engine.search(args.query, k=args.k, mode=args.mode, filters=filters)
     if args.json:
         print(json.dumps({"query": result.query, "total": result.total, "took_ms": round(result.took_ms, 1),
+                          "keyword_matches": result.keyword_matches,
                           "results": [h.to_dict() for h in result.hits]}, ensure_ascii=False, indent=2))
         return 0
     print(f"{result.total} result(s) in {result.took_ms:.0f} ms")
+    if result.keyword_matches == 0 and result.hits:
+        print("no passage contains these words; the results are the closest in meaning")
     for n, hit in enumerate(result.hits, start=1):
         p = hit.passage
         print(f"\n{n}. [{hit.score:.4f}] {p.title} · {p.heading} ({p.id})")

@@ -217,7 +217,8 @@ class SearchEngine:
             )
             for pid, score in ranked[offset:offset + k]
         ]
-        return SearchResult(query, mode, total, hits, took_ms=(time.perf_counter() - started) * 1000)
+        return SearchResult(query, mode, total, hits, took_ms=(time.perf_counter() - started) * 1000,
+                            keyword_matches=None if mode == "vector" else keyword_total)
 
     def ask(self, question: str) -> Answer:
         from .answer import ask  # answer.py builds on this module

@@ -123,6 +123,9 @@ class SearchResult:
     total: int
     hits: list[Hit]
     took_ms: float = 0.0
+    # Passages that contain the query's words (the keyword side's count; None in vector mode).
+    # 0 in hybrid mode means every hit is only close in meaning: the page says so.
+    keyword_matches: int | None = None
 
 
 @dataclass(frozen=True)

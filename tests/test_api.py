@@ -67,6 +67,9 @@ def test_search_paging_modes_and_filters(live_server):
     for mode in ("keyword", "vector", "hybrid"):
         body = get(live_server, "/api/search", q="储能", mode=mode, k=3).json()
         assert body["results"], mode
+        assert (body["keyword_matches"] is None) == (mode == "vector"), mode
+    unmatched = get(live_server, "/api/search", q="xyzzy", k=3).json()
+    assert unmatched["results"] and unmatched["keyword_matches"] == 0
     xinhui = get(live_server, "/api/search", q="工业", district="新会", k=50).json()["results"]
     assert xinhui and {h["doc_id"] for h in xinhui} == {XINHUI}
     late = get(live_server, "/api/search", q="工业", date_from="2024-01", date_to="2024", k=50).json()["results"]

@@ -172,6 +172,14 @@ def test_filters_apply_on_change_and_no_results_state(browser, live_server):
     page.goto(live_server + "/?q=xyzzy&mode=keyword")
     assert "没有找到" in page.get_by_test_id("no-results").inner_text()
     shoot(page, "no-results-zh")
+    # ... and hybrid says its results only come close in meaning instead of counting them.
+    page.goto(live_server + "/?q=xyzzy")
+    assert page.locator(".result").count() > 0
+    assert "没有段落包含“xyzzy”" in page.get_by_test_id("related-only").inner_text()
+    shoot(page, "related-only-zh")
+    page.goto(live_server + "/?q=新型储能")
+    assert page.get_by_test_id("related-only").count() == 0
+    assert "条结果" in page.locator(".results__count").inner_text()
     page.context.close()
 
 

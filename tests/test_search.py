@@ -42,6 +42,17 @@ def test_hybrid_hits_carry_both_side_scores(engine) -> None:
     assert "中创新航" in hit.passage.text
 
 
+def test_hybrid_says_when_no_passage_holds_the_words(engine) -> None:
+    # The vector side always returns its nearest passages, so hybrid search never comes back
+    # empty; keyword_matches tells "found the words" from "only close in meaning".
+    gibberish = engine.search("xyzzy qwerty", k=5)
+    assert gibberish.hits and gibberish.keyword_matches == 0
+    assert all(h.keyword_rank is None for h in gibberish.hits)
+    found = engine.search("新型储能", k=5)
+    assert found.keyword_matches == engine.search("新型储能", k=5, mode="keyword").total > 0
+    assert engine.search("新型储能", k=5, mode="vector").keyword_matches is None
+
+
 def test_filters_restrict_both_sides(engine) -> None:
     xinhui = engine.search("工业投资", k=20, filters=SearchFilters(district="新会"))
     assert xinhui.hits and {h.passage.district for h in xinhui.hits} == {"新会"}

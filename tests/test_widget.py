@@ -390,6 +390,18 @@ def test_stale_requests_are_cancelled(browser, site):
     assert page.evaluate("window.__aborted") == 1
     titles = page.locator("jm-search [part=snippet]").all_inner_texts()
     assert titles and all("储能" in t for t in titles[:3])
+    assert page.locator("jm-search .group", has_text="搜索结果").count() == 1
+    page.context.close()
+
+
+def test_results_without_the_words_are_labelled_as_close_in_meaning(browser, site):
+    page = new_page(browser)
+    page.goto(site.host + "/embed.html")
+    type_query(page, "xyzzy qwerty")
+    page.locator("jm-search [role=option][part~=result]").first.wait_for()
+    assert page.locator("jm-search .group", has_text="意思相近的段落").count() == 1
+    assert "没有段落包含这些词" in page.locator("jm-search [role=status]").inner_text()
+    assert page.js_errors == []
     page.context.close()
 
 

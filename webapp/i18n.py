@@ -46,6 +46,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "results_count": ("约 {total} 条结果（{seconds} 秒）", "About {total} results ({seconds} s)"),
     "results_count_one": ("1 条结果（{seconds} 秒）", "1 result ({seconds} s)"),
     "results_page": ("第 {page} 页", "page {page}"),
+    "related_only": ("没有段落包含“{q}”这些词，以下是意思最接近的段落。",
+                     "No passage contains the words “{q}”; these are the closest in meaning."),
     "no_results": ("没有找到与“{q}”相关的内容。", "Nothing found for “{q}”."),
     "no_results_hint": ("试试更短的关键词、去掉筛选条件，或换一种说法。",
                         "Try fewer words, remove the filters, or say it another way."),

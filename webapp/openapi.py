@@ -106,6 +106,9 @@ def schemas() -> dict[str, Any]:
             "query": _string(), "total": {"type": "integer"}, "took_ms": {"type": "number"},
             "results": {"type": "array", "items": _ref("Hit")},
             "mode": _string(), "k": {"type": "integer"}, "offset": {"type": "integer"},
+            "keyword_matches": {"type": "integer", "nullable": True,
+                                "description": "passages that contain the query's words (null in vector mode); "
+                                               "0 in hybrid mode: the results are only close in meaning"},
         }, required=["query", "total", "took_ms", "results"]),
         "AskResponse": _object({
             "question": _string(),

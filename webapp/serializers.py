@@ -37,6 +37,9 @@ def search_json(result: SearchResult, k: int, offset: int) -> dict[str, Any]:
         "total": result.total,
         "took_ms": round(result.took_ms, 1),
         "results": [hit_json(h) for h in result.hits],
+        # passages containing the query's words; 0 in hybrid mode: every result is only
+        # close in meaning (clients say so instead of "About N results"); null in vector mode
+        "keyword_matches": result.keyword_matches,
         "mode": result.mode,
         "k": k,
         "offset": offset,

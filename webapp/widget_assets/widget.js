@@ -27,6 +27,7 @@
       suggestions: "搜索建议", results: "搜索结果", answer: "答案", sources: "出处", english: "英文要点",
       loading: "正在搜索…", thinking: "正在查找答案…",
       count: (n) => `约 ${n} 条结果`, none: (q) => `没有找到与“${q}”相关的内容。`,
+      related: "意思相近的段落", relatedOnly: "没有段落包含这些词，以下是意思最接近的段落。",
       noAnswer: "报道中没有找到这个问题的答案，下面是最接近的段落。",
       note: "答案句子原样摘自报道，编号指向出处。", evidenceZh: "",
       cite: (n) => `出处 ${n}`, hints: ["↑↓ 选择", "↵ 打开", "Esc 关闭"],
@@ -42,6 +43,7 @@
       dialog: "Search", suggestions: "Suggestions", results: "Results", answer: "Answer", sources: "Sources",
       english: "In English", loading: "Searching…", thinking: "Finding an answer…",
       count: (n) => (n === 1 ? "1 result" : `About ${n} results`), none: (q) => `Nothing found for “${q}”.`,
+      related: "Closest in meaning", relatedOnly: "No passage contains these words; these are the closest in meaning.",
       noAnswer: "The articles do not answer this question. The closest passages are below.",
       note: "The answer quotes the articles word for word; the numbers point to the sources.",
       evidenceZh: "The sources are in Chinese and are shown as written.",
@@ -580,8 +582,10 @@ dialog .panel{position:static;flex:1;max-height:none;border:0;border-radius:0;bo
         })));
       }
       const hits = Array.isArray(found.results) ? found.results : [];
+      // No passage holds the words: the hits are only near in meaning, and the label says so.
+      const relatedOnly = found.keyword_matches === 0;
       if (hits.length) {
-        groups.push(this.#group("r", L.results, hits.map((hit) => {
+        groups.push(this.#group("r", relatedOnly ? L.related : L.results, hits.map((hit) => {
           const link = this.#docLink(hit.doc_id, hit.passage_id, hit.start, hit.end, q, { part: "result-link", tabindex: "-1" },
             h("span", { class: "title", part: "result-title", lang: hit.lang === "zh" ? "zh-CN" : "en" }, hit.title || ""),
             hit.heading ? h("span", { class: "heading" }, hit.heading) : null,
@@ -595,7 +599,7 @@ dialog .panel{position:static;flex:1;max-height:none;border:0;border-radius:0;bo
       this.#fillList(groups, options);
       message.hidden = hits.length > 0;
       message.replaceChildren(hits.length ? "" : L.none(q));
-      status.textContent = hits.length ? L.count(found.total ?? hits.length) : L.none(q);
+      status.textContent = !hits.length ? L.none(q) : relatedOnly ? L.relatedOnly : L.count(found.total ?? hits.length);
       this.#expand(true);
     }
 
