@@ -16,25 +16,39 @@ _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]{2,}")
 # Titles and headings are what people look for by name; they outrank single words.
 PHRASE_WEIGHT = 20
 MAX_TERMS = 50_000
-# How many trailing characters of a Chinese query we try to complete (longest first).
+# How many trailing characters of a Chinese query we try to complete (longest first), and
+# how few: a one-character tail completes to any word starting with it (储能 -> 储能力).
 MAX_SUFFIX = 8
+MIN_SUFFIX = 2
+# Two adjacent words seen this often become a phrase completion (新型储能 -> 新型储能产业).
+MIN_PAIR_COUNT = 2
 
 
 def build_vocabulary(documents: Iterable[Document]) -> list[tuple[str, int]]:
     """(completion, weight) pairs, most useful first, capped to keep the file small."""
     counts: Counter[str] = Counter()
+    pairs: Counter[str] = Counter()
     segmenter = _segmenter()
     for doc in documents:
         counts[doc.title] += PHRASE_WEIGHT
         for block in doc.blocks:
             if block.kind == "heading":
                 counts[block.text] += PHRASE_WEIGHT
+            previous = ""
             for word in segmenter.cut(block.text):
                 if _CJK_WORD.fullmatch(word) and word not in CHINESE_STOP_WORDS:
                     counts[word] += 1
+                    if previous:
+                        pairs[previous + word] += 1
+                    previous = word
+                else:
+                    previous = ""
             for word in _LATIN_WORD.findall(block.text):
                 if word.lower() not in ENGLISH_STOP_WORDS:
                     counts[word.lower() if not word.isupper() else word] += 1
+    for phrase, count in pairs.items():
+        if count >= MIN_PAIR_COUNT:
+            counts[phrase] += count
     return counts.most_common(MAX_TERMS)
 
 
@@ -88,6 +102,6 @@ def _split_points(query: str) -> list[tuple[str, str]]:
     head, word = query[: last_space + 1], query[last_space + 1:]
     points = [(head, word)] if head else [("", query)]
     if _CJK_WORD.search(word):
-        for k in range(min(len(word), MAX_SUFFIX), 0, -1):
+        for k in range(min(len(word) - 1, MAX_SUFFIX), MIN_SUFFIX - 1, -1):
             points.append((head + word[:-k], word[-k:]))
     return points
