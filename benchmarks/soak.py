@@ -82,10 +82,18 @@ class MemorySample:
     at: float  # seconds since the load started
     rss_mb: dict[str, float]  # process label -> MiB
     pss_mb: dict[str, float]
+    # Anonymous memory: the heap and the loaded index, what a leak grows. RSS also counts
+    # file-backed pages (torch's libraries, paged in as new input shapes run new kernels:
+    # +150 MiB a worker over the first thousand new queries), shared and reclaimable.
+    anon_mb: dict[str, float]
 
     @property
     def rss_total(self) -> float:
         return sum(self.rss_mb.values())
+
+    @property
+    def anon_total(self) -> float:
+        return sum(self.anon_mb.values())
 
     @property
     def pss_total(self) -> float:
@@ -152,8 +160,9 @@ def new_documents(count: int, stamp: str) -> list[dict]:
     return docs
 
 
-def process_memory(master: int) -> tuple[dict[str, float], dict[str, float]]:
-    """RSS and PSS (MiB) of the master and its worker children, from /proc/<pid>/smaps_rollup."""
+def process_memory(master: int) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+    """RSS, PSS and anonymous memory (MiB) of the master and its worker children, from
+    /proc/<pid>/smaps_rollup."""
     pids = {"master": master}
     try:
         children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
@@ -168,14 +177,15 @@ def process_memory(master: int) -> tuple[dict[str, float], dict[str, float]]:
             continue
     rss: dict[str, float] = {}
     pss: dict[str, float] = {}
+    anon: dict[str, float] = {}
     for label, pid in pids.items():
         try:
             rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
         except OSError:
             continue
-        rss[label] = int(re.search(r"^Rss:\s+(\d+)", rollup, re.MULTILINE).group(1)) / 1024
-        pss[label] = int(re.search(r"^Pss:\s+(\d+)", rollup, re.MULTILINE).group(1)) / 1024
-    return rss, pss
+        for values, field in ((rss, "Rss"), (pss, "Pss"), (anon, "Anonymous")):
+            values[label] = int(re.search(rf"^{field}:\s+(\d+)", rollup, re.MULTILINE).group(1)) / 1024
+    return rss, pss, anon
 
 
 def fresh_data_dir() -> Path:
@@ -386,14 +396,18 @@ def report(result: SoakResult, load_before: float) -> str:
     summary.notes.append(f"{os.cpu_count()} CPUs shared by wrk, the workers and the rebuild; 1-minute load average "
                          f"{load_before:.1f} before the run")
     memory = Table("Memory of the serving processes (MiB, /proc/<pid>/smaps_rollup)",
-                   ["when", "s", "RSS total", "PSS total"] + [f"PSS {k}" for k in result.memory[0].pss_mb])
+                   ["when", "s", "RSS total", "PSS total", "anon total"] + [f"PSS {k}" for k in result.memory[0].pss_mb])
     peak = max(result.memory, key=lambda m: m.pss_total)
     for label, sample in (("before", result.memory[0]), ("peak", peak), ("after", result.memory[-1])):
-        memory.add(label, round(sample.at), round(sample.rss_total), round(sample.pss_total),
+        memory.add(label, round(sample.at), round(sample.rss_total), round(sample.pss_total), round(sample.anon_total),
                    *(round(sample.pss_mb.get(k, 0)) for k in result.memory[0].pss_mb))
     first = result.memory[0].pss_total
     memory.notes.append(f"PSS total after - before: {result.memory[-1].pss_total - first:+.0f} MiB "
                         f"({(result.memory[-1].pss_total / first - 1) * 100:+.1f}%); {len(result.memory)} samples")
+    anon = result.memory[0].anon_total
+    memory.notes.append(f"anonymous (heap + index) after - before: {result.memory[-1].anon_total - anon:+.0f} MiB "
+                        f"({(result.memory[-1].anon_total / anon - 1) * 100:+.1f}%); the rest of RSS growth is "
+                        "file-backed library pages, shared and reclaimable")
     lines = [summary.to_text(), memory.to_text()]
     lines += [f"  ! {problem}" for problem in result.upload_failures]
     lines += [f"  ! not searchable: {doc_id}" for doc_id, ok in result.searchable.items() if not ok]

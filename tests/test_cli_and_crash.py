@@ -29,7 +29,8 @@ def test_build_reports_broken_files_and_exits_2(tmp_path: Path, test_data_dir: P
     assert result.returncode == 2, result.stderr
     assert "latin1.txt: not UTF-8" in result.stderr
     assert "docs.jsonl:3: malformed JSON" in result.stderr
-    assert "built 5 documents" in result.stdout and "7 skipped" in result.stdout
+    assert "baddate.md: bad date '2024-13-45'" in result.stderr
+    assert "built 5 documents" in result.stdout and "8 skipped" in result.stdout
 
     found = json.loads(run_cli("search", "battery factories", "--json", data=data).stdout)
     assert found["results"][0]["doc_id"] == "plain"

@@ -46,6 +46,8 @@ def test_load_with_a_reindex_in_the_middle(soak_data_dir: Path, tmp_path: Path) 
     assert len(result.workers_seen) == 2, summary
     assert result.reindex_seconds is not None and len(result.builds) >= 2, summary
     before, after = result.memory[0], result.memory[-1]
-    # RSS is what each process holds, shared or not: after warm-up it only grows by bounded
-    # caches and one new build per worker (PSS also moves as copy-on-write pages unshare).
-    assert after.rss_total < before.rss_total * 1.10, summary
+    # Anonymous memory is what a leak grows: after warm-up only bounded caches and one new
+    # build per worker add to it. RSS and PSS also count file-backed pages of torch's
+    # libraries, paged in as new query lengths run new kernels (~+150 MiB a worker in the
+    # first minute, then flat): shared and reclaimable, so they are reported, not bounded.
+    assert after.anon_total < before.anon_total * 1.05, summary
