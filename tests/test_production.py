@@ -383,10 +383,13 @@ def test_log_queries_puts_the_query_in_the_access_log(engine, tmp_path: Path) ->
         for log_queries in (False, True):
             with serve_in_thread(thread_app(engine, tmp_path, log_queries=log_queries)) as base:
                 requests.get(base + "/api/suggest", params={"q": "新型"}, timeout=30)
+                requests.post(base + "/api/ask", json={"q": "新会区GDP多少？"}, timeout=60)
     finally:
         logging.getLogger(LOGGER).removeHandler(handler)
     off, on = (json.loads(line) for line in lines if '"/api/suggest"' in line)
     assert "q" not in off and on["q"] == "新型"
+    off, on = (json.loads(line) for line in lines if '"/api/ask"' in line)
+    assert "q" not in off and on["q"] == "新会区GDP多少？"  # a POST body's question too
 
 
 def test_security_headers_on_pages_and_api(server: str) -> None:

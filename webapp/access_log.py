@@ -17,12 +17,14 @@ LOGGER = "webapp.access"
 
 def access_logger() -> logging.Logger:
     logger = logging.getLogger(LOGGER)
-    if not logger.handlers:
+    if not any(getattr(h, "is_access_log", False) for h in logger.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
+        handler.is_access_log = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
+    # Always, even if someone added a handler first (which used to leave the level at WARNING).
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
     return logger
 
 
@@ -45,7 +47,8 @@ def register_access_log(app: Flask, log_queries: bool) -> None:
             "bytes": response.calculate_content_length(),
             "pid": os.getpid(),  # which gunicorn worker answered
         }
-        if log_queries and "q" in request.args:
-            record["q"] = request.args.get("q", "")[:200]
+        query = request.args.get("q", g.get("query_text"))
+        if log_queries and query is not None:
+            record["q"] = query[:200]
         logger.info(json.dumps(record, ensure_ascii=False))
         return response

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from .current import current_engine, holder
 from .errors import ApiError, bad, missing
@@ -47,6 +47,7 @@ def _question_value() -> Any:
         raise missing("q")
     if not isinstance(body["q"], str):
         raise bad("q", "must be a string")
+    g.query_text = body["q"]  # for the access log (LOG_QUERIES): a POST's question is not in the URL
     return body["q"]
 
 
