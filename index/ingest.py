@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -232,10 +233,12 @@ def start_reindex(corpus_dir: Path, data_dir: Path) -> None:
     if reindex_running(data_dir):
         return
     log = open(data_dir / "reindex.log", "ab")
-    subprocess.Popen(
+    runner = subprocess.Popen(
         [sys.executable, "-m", "index", "--data", str(data_dir), "reindex", "--corpus", str(corpus_dir)],
         stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
         cwd=Path(__file__).resolve().parent.parent,
     )
     log.close()
+    # Reap it when it ends, or it stays a zombie of the serving worker until the next reindex.
+    threading.Thread(target=runner.wait, name="reindex-reaper", daemon=True).start()

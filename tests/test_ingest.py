@@ -1,6 +1,7 @@
 """Adding documents while serving: durable, all-or-nothing uploads and the reindex loop."""
 from __future__ import annotations
 
+import os
 import json
 import time
 from pathlib import Path
@@ -110,3 +111,20 @@ def test_start_reindex_runs_detached_and_the_old_build_serves_meanwhile(data: Pa
         time.sleep(0.2)
     assert engine.build.marker != before
     assert engine.document("late") is not None
+    # The runner, once done, is reaped: no zombie child is left in this (serving) process.
+    deadline = time.monotonic() + 60
+    while zombie_children():
+        assert time.monotonic() < deadline, zombie_children()
+        time.sleep(0.2)
+
+
+def zombie_children() -> list[int]:
+    zombies = []
+    for pid in Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split():
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue  # reaped meanwhile
+        if state == "Z":
+            zombies.append(int(pid))
+    return zombies
