@@ -183,8 +183,8 @@ def process_memory(master: int) -> tuple[dict[str, float], dict[str, float], dic
             rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
         except OSError:
             continue
-        for values, field in ((rss, "Rss"), (pss, "Pss"), (anon, "Anonymous")):
-            values[label] = int(re.search(rf"^{field}:\s+(\d+)", rollup, re.MULTILINE).group(1)) / 1024
+        for values, name in ((rss, "Rss"), (pss, "Pss"), (anon, "Anonymous")):
+            values[label] = int(re.search(rf"^{name}:\s+(\d+)", rollup, re.MULTILINE).group(1)) / 1024
     return rss, pss, anon
 
 

@@ -1,8 +1,8 @@
 """Adding documents while serving: durable, all-or-nothing uploads and the reindex loop."""
 from __future__ import annotations
 
-import os
 import json
+import os
 import time
 from pathlib import Path
 
