@@ -15,7 +15,7 @@ from .embedding_cache import EmbeddingCache
 from .encoder import Encoder
 from .glossary import GLOSSARY_FILE
 from .keyword_index import build_keyword_index
-from .loader import LoadProblem, load_corpus, load_file
+from .loader import LoadProblem, load_corpus
 from .models import Document, Passage
 from .passages import split_passages, split_sentences
 from .second_encoder import SECOND_VECTORS_FILE, UseEncoder
@@ -118,26 +118,6 @@ def build_index(
         embedded=len(cache) - cached_before,
         stage_seconds=stages,
     )
-
-
-def add_documents(files: Iterable[Path], data_dir: Path) -> tuple[list[Document], list[LoadProblem]]:
-    """Check files and copy the good ones into DATA_DIR/added/ (rebuild to serve them).
-
-    Files are copied, not moved, and land on disk before this returns, so a crash after
-    it cannot lose them: the next build picks them up.
-    """
-    layout = DataLayout(data_dir)
-    layout.added.mkdir(parents=True, exist_ok=True)
-    documents: list[Document] = []
-    problems: list[LoadProblem] = []
-    for path in files:
-        docs, file_problems = load_file(path)
-        problems.extend(file_problems)
-        if docs and not file_problems:
-            target = layout.added / path.name
-            shutil.copyfile(path, target)
-            documents.extend(docs)
-    return documents, problems
 
 
 def _embed_second(

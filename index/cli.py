@@ -1,7 +1,7 @@
 """`python -m index build | add | search | ask`: the library from the command line.
 
-Exit status: 0 on success, 1 on failure, 2 when the command worked but skipped broken
-input files (so scripts notice), 3 when `ask` found no answer in the corpus.
+Exit status: 0 on success, 1 on failure, 2 when `build` skipped broken input files or `add`
+refused its files (so scripts notice), 3 when `ask` found no answer in the corpus.
 """
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .builder import BuildError, BuildSummary, add_documents, build_index
+from .builder import BuildError, BuildSummary, build_index
 from .engine import IndexNotBuilt, SearchEngine
-from .ingest import run_pending_builds
+from .ingest import IngestError, corpus_ids, ingest_files, run_pending_builds
 from .lexicon import load_lexicon
 from .models import SEARCH_MODES, SearchFilters
 from .settings import IndexSettings
@@ -91,13 +91,26 @@ def _run_build(args: argparse.Namespace, settings: IndexSettings) -> int:
 
 
 def _run_add(args: argparse.Namespace, settings: IndexSettings) -> int:
-    documents, problems = add_documents(args.files, args.data)
-    for problem in problems:
-        print(f"skipped {problem}", file=sys.stderr)
-    print(f"added {len(documents)} document(s): {', '.join(d.id for d in documents) or '-'}")
-    if documents:
-        _print_summary(build_index(args.corpus, args.data, progress=None if args.quiet else _progress_bars()))
-    return EXIT_SKIPPED if problems else 0
+    """The admin upload's rules, from a shell: all or nothing, DATA_DIR/added/<id>.md written
+    and fsynced before the build, the corpus's own documents never replaced."""
+    try:
+        uploads = [(path.name, path.read_bytes()) for path in args.files]
+    except OSError as exc:
+        print(f"error: {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 1
+    try:
+        documents = ingest_files(args.data, uploads, corpus_ids(args.corpus))
+    except IngestError as exc:
+        for problem in exc.problems:
+            print(f"refused {problem}", file=sys.stderr)
+        print("added nothing: fix or leave out the files above (an upload is all or nothing)")
+        return EXIT_SKIPPED
+    print(f"added {len(documents)} document(s): {', '.join(d.id for d in documents)}")
+    builds = run_pending_builds(args.corpus, args.data, progress=None if args.quiet else _progress_bars(),
+                                on_build=_print_summary)
+    if not builds:
+        print("a reindex already running will include them")
+    return 0
 
 
 def _run_reindex(args: argparse.Namespace, settings: IndexSettings) -> int:

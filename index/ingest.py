@@ -17,10 +17,10 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .loader import (
     SUPPORTED_SUFFIXES,
@@ -31,6 +31,9 @@ from .loader import (
 )
 from .models import Document
 from .store import DataLayout, write_atomic
+
+if TYPE_CHECKING:  # builder imports the models and encoders; run_pending_builds imports it late
+    from .builder import BuildSummary, ProgressFactory
 
 PENDING_FILE = "reindex.pending"
 REINDEX_LOCK = "reindex.lock"
@@ -199,7 +202,15 @@ def _try_lock(path: Path) -> Iterator[bool]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def run_pending_builds(corpus_dir: Path, data_dir: Path, force: bool = False) -> int:
+def corpus_ids(corpus_dir: Path) -> set[str]:
+    """Ids of the documents in a corpus folder: uploads may add or replace their own, not these."""
+    return {doc.id for doc in load_corpus([corpus_dir]).documents}
+
+
+def run_pending_builds(
+    corpus_dir: Path, data_dir: Path, force: bool = False,
+    progress: ProgressFactory | None = None, on_build: Callable[[BuildSummary], None] | None = None,
+) -> int:
     """Build while the pending marker is set; returns the number of builds. One runner at a time.
 
     The marker is cleared *before* each build, so an upload landing during a build sets it
@@ -217,8 +228,10 @@ def run_pending_builds(corpus_dir: Path, data_dir: Path, force: bool = False) ->
                 return builds
             while reindex_pending(data_dir):
                 (data_dir / PENDING_FILE).unlink(missing_ok=True)
-                build_index(corpus_dir, data_dir)
+                summary = build_index(corpus_dir, data_dir, progress=progress)
                 builds += 1
+                if on_build:
+                    on_build(summary)
         if not reindex_pending(data_dir):
             return builds
 

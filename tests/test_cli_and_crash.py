@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from index.engine import SearchEngine
+from index.ingest import reindex_pending
 from index.store import DataLayout
 from tests.conftest import REPO_ROOT, share_caches
 from tests.test_loader import messy_corpus
@@ -51,9 +52,24 @@ def test_add_embeds_only_the_new_document(tmp_path: Path, test_data_dir: Path, b
     result = run_cli("add", str(new_doc), "--corpus", str(corpus), "--quiet", data=data)
     assert result.returncode == 0, result.stderr
     assert "(1 newly embedded)" in result.stdout
-    assert (DataLayout(data).added / "port.md").is_file()
+    # Stored as the admin upload stores it, and no reindex left pending for the next start.
+    assert (DataLayout(data).added / "port-news.md").is_file()
+    assert not reindex_pending(data)
     hits = json.loads(run_cli("search", "江门港 集装箱", "--json", data=data).stdout)["results"]
     assert hits[0]["doc_id"] == "port-news"
+
+    # All or nothing, and the bundled articles cannot be replaced, as over the admin API.
+    broken = tmp_path / "broken.md"
+    broken.write_text("---\ntitle: [unclosed\n---\n正文。\n", encoding="utf-8")
+    fake = tmp_path / "fake.md"
+    fake.write_text("---\nid: jiangmen-industry-ballast-2023\ntitle: 伪造\n---\n伪造的正文。\n", encoding="utf-8")
+    other = tmp_path / "other.md"
+    other.write_text("---\nid: other-news\ntitle: 其他\n---\n其他新闻。\n", encoding="utf-8")
+    for bad in (broken, fake):
+        refused = run_cli("add", str(other), str(bad), "--corpus", str(corpus), "--quiet", data=data)
+        assert refused.returncode == 2 and "added nothing" in refused.stdout, refused.stderr
+        assert bad.name in refused.stderr or "bundled" in refused.stderr, refused.stderr
+    assert sorted(p.name for p in DataLayout(data).added.iterdir()) == ["port-news.md"]
 
 
 def test_killed_build_leaves_the_previous_index_serving(tmp_path: Path, test_data_dir: Path) -> None:

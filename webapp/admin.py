@@ -16,6 +16,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from index.ingest import (
     IngestError,
+    corpus_ids,
     ingest_files,
     ingest_records,
     reindex_pending,
@@ -23,7 +24,6 @@ from index.ingest import (
     run_pending_builds,
     start_reindex,
 )
-from index.loader import load_corpus
 
 from .current import current_engine
 from .errors import ApiError
@@ -110,7 +110,7 @@ def protected_ids() -> set[str]:
     cache = current_app.extensions.setdefault("protected_ids", {})
     key = max((p.stat().st_mtime for p in Path(folder).glob("*") if p.is_file()), default=0.0)
     if cache.get("key") != key:
-        cache.update(key=key, ids={d.id for d in load_corpus([Path(folder)]).documents})
+        cache.update(key=key, ids=corpus_ids(Path(folder)))
     return cache["ids"]
 
 
