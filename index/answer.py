@@ -70,8 +70,10 @@ _NUMBER = re.compile(r"\d")
 _UNIT_HINTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (re.compile(r"增长|增速|百分|比例|占比|percent|growth|grow|rate|share|%", re.I), re.compile(r"\d+(\.\d+)?%|个百分点")),
     (re.compile(r"元|产值|投资|金额|GDP|生产总值|value|invest|output|worth|yuan|billion|revenue", re.I), re.compile(r"\d+(\.\d+)?[万亿]?元")),
-    (re.compile(r"家|企业数|companies|firms|enterprises", re.I), re.compile(r"\d+(\.\d+)?[万]?[家户]")),
-    (re.compile(r"个|项|条|projects|chains|how many", re.I), re.compile(r"\d+[个项条]")),
+    (re.compile(r"家|企业|compan|firms|enterprises|SMEs|businesses", re.I), re.compile(r"\d+(\.\d+)?[万]?[家户]")),
+    (re.compile(r"个|项|条|projects|chains", re.I), re.compile(r"\d+[个项条]")),
+    # "How many" alone names no unit: any counted thing will do.
+    (re.compile(r"how many", re.I), re.compile(r"\d+(\.\d+)?[万]?[个项条家户座台艘名人]")),
 )
 
 

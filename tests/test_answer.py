@@ -29,6 +29,14 @@ def test_how_many_question_prefers_the_sentence_with_the_count(engine) -> None:
     check_citations(engine, answer)
 
 
+def test_english_how_many_question_leads_with_the_count_it_asks_for(engine) -> None:
+    # "How many ... SMEs": a count of firms (133家), not any count (11条产业链), comes first.
+    answer = engine.ask("How many specialized and sophisticated SMEs does Xinhui have?")
+    assert answer.answered
+    assert "133家" in answer.citations[0].quote
+    check_citations(engine, answer)
+
+
 def test_english_question_cites_the_chinese_passage(engine) -> None:
     answer = engine.ask("What was Jiangmen's GDP in the first three quarters?")
     assert answer.lang == "en"
