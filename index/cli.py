@@ -129,7 +129,7 @@ def _run_search(args: argparse.Namespace, settings: IndexSettings) -> int:
                           "results": [h.to_dict() for h in result.hits]}, ensure_ascii=False, indent=2))
         return 0
     print(f"{result.total} result(s) in {result.took_ms:.0f} ms")
-    if result.keyword_matches == 0 and result.hits:
+    if result.only_close_in_meaning:
         print("no passage contains these words; the results are the closest in meaning")
     for n, hit in enumerate(result.hits, start=1):
         p = hit.passage

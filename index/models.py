@@ -124,8 +124,13 @@ class SearchResult:
     hits: list[Hit]
     took_ms: float = 0.0
     # Passages that contain the query's words (the keyword side's count; None in vector mode).
-    # 0 in hybrid mode means every hit is only close in meaning: the page says so.
     keyword_matches: int | None = None
+
+    @property
+    def only_close_in_meaning(self) -> bool:
+        """Hits, but none holds the query's words (hybrid's vector side always finds some):
+        pages say so instead of counting them."""
+        return self.keyword_matches == 0 and bool(self.hits)
 
 
 @dataclass(frozen=True)

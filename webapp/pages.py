@@ -79,7 +79,7 @@ def _form_values(args: MultiDict[str, str]) -> dict[str, str]:
 def _result_view(result: SearchResult, params: SearchParams) -> dict[str, Any]:
     return {
         "total": result.total,
-        "related_only": result.mode == "hybrid" and result.keyword_matches == 0,
+        "related_only": result.only_close_in_meaning,
         "seconds": f"{max(result.took_ms, 10) / 1000:.2f}",  # "0.00 s" reads like a bug
         "hits": [
             {"hit": hit, "link": document_link(hit.passage.doc_id, hit.passage.id, hit.passage.start,
