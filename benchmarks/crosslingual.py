@@ -12,8 +12,8 @@ on XQuAD in four directions, with search latency before and after.
 Corpora and scoring are those of benchmarks/xquad.py (one document per paragraph, neutral
 titles, document-level Recall@5 and MRR@10); section 1 of the suite reports the final
 setting on the Chinese corpus, this the steps that led to it. Hybrid rankings fuse the
-lists the engine returns (`SearchEngine.ranked_lists`) with its own per-query weights
-(`fusion_weights`), and a sample is checked against `search` ("differ").
+lists the engine returns (`SearchEngine.ranked_lists`) with the library's own `fuse`
+(the engine's per-query weights), and a sample is checked against `search` ("differ").
 """
 from __future__ import annotations
 
@@ -23,22 +23,17 @@ import os
 import re
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable
 
 from benchmarks.qa_eval import QaRun, answer_right, load_qa_set
 from benchmarks.report import REPORT
 from benchmarks.retrieval import doc_ranking
 from benchmarks.tables import Table
-from benchmarks.workspace import BUNDLED_CORPUS, SHARED_DIR, bench_dir, shared_encoder
+from benchmarks.workspace import BUNDLED_CORPUS, BenchUseEncoder, bench_dir, shared_encoder
 from benchmarks.xquad import load_questions, paragraphs, write_corpus
-from index.builder import build_index
-from index.embedding_cache import EmbeddingCache, content_key
-from index.encoder import Encoder
-from index.engine import SearchConfig, SearchEngine
-from index.fusion import fuse_rrf
-from index.second_encoder import UseEncoder
+from index import Encoder, SearchConfig, SearchEngine, UseEncoder, ask, build_index, fuse
 
 BASELINE = SearchConfig(lexicon=False, cross_keyword_weight=SearchConfig.keyword_weight, second_vector_weight=0.0)
 STEPS: tuple[tuple[str, SearchConfig], ...] = (
@@ -52,29 +47,6 @@ DIRECTIONS = (("en", "zh", "EN -> ZH"), ("zh", "zh", "ZH -> ZH"), ("zh", "en", "
 CHECKED = 30  # questions per direction and step compared with the engine's own hybrid top-10
 MARKERS = ("<!-- bench:crosslingual -->", "<!-- /bench:crosslingual -->")
 HEADING = "## Cross-lingual search: lexicon, second encoder, fusion weights (issue 7)"
-
-
-class BenchUseEncoder(UseEncoder):
-    """USE with a persistent query cache, as BenchEncoder does for e5."""
-
-    def __init__(self, data_dir: Path) -> None:
-        super().__init__(data_dir)
-        self.query_cache = EmbeddingCache(SHARED_DIR / "cache" / f"bench-queries-{self.name}.npz")
-
-    def prime(self, queries: Iterable[str]) -> None:
-        missing = sorted({q for q in queries if self.query_cache.get(self._key(q)) is None})
-        for start in range(0, len(missing), 256):
-            batch = missing[start:start + 256]
-            for text, vector in zip(batch, self._encode(batch, "query")):
-                self.query_cache.put(self._key(text), vector)
-        self.query_cache.save()
-
-    def encode_query(self, text: str):  # type: ignore[no-untyped-def]
-        cached = self.query_cache.get(self._key(text))
-        return cached if cached is not None else super().encode_query(text)
-
-    def _key(self, text: str) -> str:
-        return content_key(self.name, "query", text)
 
 
 @dataclass
@@ -107,10 +79,9 @@ def evaluate(engine: SearchEngine, questions: list[str], golds: list[str]) -> tu
     differ = 0
     for n, (question, gold) in enumerate(zip(questions, golds)):
         plan = engine.plan_query(question)
-        lists = engine.ranked_lists(plan, "hybrid", engine.config.candidates).lists
-        fused = [pid for pid, _ in fuse_rrf({k: ids for k, (ids, _) in lists.items()}, engine.fusion_weights(plan),
-                                            k=engine.config.rrf_k)]
-        for name, ids in [*((k, ids) for k, (ids, _) in lists.items()), ("hybrid", fused)]:
+        lists = engine.ranked_lists(plan, "hybrid", engine.config.candidates)
+        fused = [pid for pid, _ in fuse(lists, engine.config, plan.cross_lingual)]
+        for name, ids in [*((ranked.name, ranked.ids) for ranked in lists), ("hybrid", fused)]:
             docs = doc_ranking(engine, ids)[:10]
             hits.setdefault(name, []).append(docs.index(gold) + 1 if gold in docs else None)
         if n < CHECKED:
@@ -171,7 +142,7 @@ def qa_set_table() -> Table:
     for step, config in (STEPS[0], STEPS[3]):
         engine = SearchEngine(data_dir, encoder=shared_encoder(), config=config, second_encoder=UseEncoder(data_dir))
         run = QaRun(engine, questions, [])
-        run.answers = [engine.ask(q.text) for q in questions]
+        run.answers = [ask(engine, q.text) for q in questions]
         for lang in ("zh", "en"):
             pairs = [(q, a) for q, a in zip(questions, run.answers) if q.lang == lang]
             answerable = [(q, a) for q, a in pairs if q.answerable]

@@ -20,8 +20,7 @@ from benchmarks.qa_eval import QaRun, run_qa
 from benchmarks.retrieval import doc_metrics, evidence_recall
 from benchmarks.tables import Table
 from benchmarks.xquad import XquadRun, run_xquad
-from index.answer import DEFAULT_TUNING
-from index.engine import SearchConfig, SearchEngine
+from index import DEFAULT_TUNING, SearchConfig, SearchEngine
 
 KEYWORD_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 CROSS_KEYWORD_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)

@@ -245,7 +245,7 @@ def _check_json(query: HostileQuery, text: str, content_type: str, status: int) 
         return [f"200 reply lacks fields {sorted(required - set(body or {}))}"]
     problems = []
     for hit in body.get("results", []) + body.get("passages", []):
-        if not HIT_FIELDS <= set(hit):
+        if not set(hit) >= HIT_FIELDS:
             problems.append("hit lacks contract fields")
         if re.sub(r"</?mark>", "", hit.get("snippet", "")).count("<"):
             problems.append("snippet carries markup besides <mark>")
@@ -310,7 +310,7 @@ def run_queries(base: str, queries: list[HostileQuery], concurrency: int = 4,
     """Send every query (concurrently) and check each reply."""
     page_scripts = requests.get(f"{base}/?q=baseline", timeout=60).text.lower().count("<script")
     local = threading.local()
-    done = Counter()
+    done: Counter[str] = Counter()
     lock = threading.Lock()
 
     def send(query: HostileQuery) -> Outcome:
@@ -402,8 +402,7 @@ def _run(base: str, queries: list[HostileQuery], args: argparse.Namespace) -> in
 def bundled_data_dir() -> Path:
     """.bench-data/hostile: the bundled corpus's index, built if missing (models and vectors shared)."""
     from benchmarks.workspace import BUNDLED_CORPUS, bench_dir
-    from index.builder import build_index
-    from index.engine import SearchEngine
+    from index import SearchEngine, build_index
 
     data_dir = bench_dir("hostile")
     if not SearchEngine.has_index(data_dir):

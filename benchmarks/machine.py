@@ -1,6 +1,7 @@
 """What the numbers were measured on: hardware, load, library versions, commit."""
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import os
 import platform
@@ -28,10 +29,8 @@ def cpu_model() -> str:
 def versions() -> str:
     found = []
     for name in PACKAGES:
-        try:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
             found.append(f"{name} {importlib.metadata.version(name)}")
-        except importlib.metadata.PackageNotFoundError:
-            pass
     return ", ".join(found)
 
 

@@ -22,9 +22,7 @@ from benchmarks.retrieval import MODES, Rankings, collect_rankings, evidence_rec
 from benchmarks.retrieval import open_engine as open_bench_engine
 from benchmarks.tables import Table, median, percentile
 from benchmarks.workspace import BUNDLED_CORPUS, REPO_ROOT, bench_dir, shared_encoder, shared_second_encoder
-from index.builder import build_index
-from index.engine import SearchConfig, SearchEngine
-from index.models import Answer
+from index import Answer, SearchConfig, SearchEngine, ask, build_index
 
 QA_SET = REPO_ROOT / "benchmarks" / "qa_set.jsonl"
 
@@ -79,7 +77,7 @@ def run_qa(config: SearchConfig | None = None, with_answers: bool = True) -> QaR
     if with_answers:
         # Questions come from the benchmark's query-vector cache, so `took_ms` here times
         # the answerer without the question's embedding; scale.py times ask end to end.
-        run.answers = [engine.ask(q.text) for q in questions]
+        run.answers = [ask(engine, q.text) for q in questions]
     return run
 
 

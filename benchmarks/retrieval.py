@@ -3,19 +3,18 @@
 Each question is planned and searched once through the engine's own `plan_query` and
 `ranked_lists` (keyword, e5 vector and, for a cross-lingual query, the second encoder's
 list), so query translation, glossary expansion and whatever else the engine does to a
-query is what we measure. Hybrid rankings are then fused offline with the engine's own
-`fuse_rrf` and the weights `SearchEngine.fusion_weights` would choose for a given
-`SearchConfig`; that makes a weight sweep free, and `fusion_mismatches` checks the claim
-against the engine's real `search` at its own config.
+query is what we measure. Hybrid rankings are then fused offline with the library's own
+`fuse` (the function the engine calls) under any `SearchConfig`; that makes a weight sweep
+free, and `fusion_mismatches` checks the claim against the engine's real `search`.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
+from pathlib import Path
 
 from benchmarks.workspace import shared_encoder, shared_second_encoder
-from index.engine import SearchConfig, SearchEngine
-from index.fusion import fuse_rrf
+from index import RankedList, SearchConfig, SearchEngine, fuse
 
 MODES = ("keyword", "vector", "hybrid")
 
@@ -24,29 +23,16 @@ MODES = ("keyword", "vector", "hybrid")
 class Rankings:
     """One query's candidate lists (passage ids, best first), `candidates` deep."""
 
-    lists: dict[str, tuple[str, ...]]  # "keyword", "vector" and maybe "second_vector"
+    lists: tuple[RankedList, ...]  # "keyword", "vector" and maybe "second_vector"
     cross_lingual: bool
 
-    def weights(self, config: SearchConfig) -> dict[str, float]:
-        """What `SearchEngine.fusion_weights` gives this query under `config`."""
-        weights = {
-            "keyword": config.cross_keyword_weight if self.cross_lingual else config.keyword_weight,
-            "vector": config.vector_weight,
-        }
-        if self.cross_lingual and config.second_vector_weight > 0 and "second_vector" in self.lists:
-            weights["second_vector"] = config.second_vector_weight
-        return weights
-
     def ranked(self, mode: str, config: SearchConfig) -> list[str]:
-        if mode != "hybrid":
-            return list(self.lists.get(mode, ()))
-        weights = self.weights(config)
-        fused = fuse_rrf({name: list(self.lists[name]) for name in weights if name in self.lists}, weights,
-                         k=config.rrf_k)
-        return [pid for pid, _ in fused]
+        if mode == "hybrid":
+            return [pid for pid, _ in fuse(self.lists, config, self.cross_lingual)]
+        return next((list(ranked.ids) for ranked in self.lists if ranked.name == mode), [])
 
 
-def open_engine(data_dir, config: SearchConfig | None = None) -> SearchEngine:  # type: ignore[no-untyped-def]
+def open_engine(data_dir: Path, config: SearchConfig | None = None) -> SearchEngine:
     return SearchEngine(data_dir, encoder=shared_encoder(), config=config or SearchConfig(),
                         second_encoder=shared_second_encoder())
 
@@ -70,8 +56,7 @@ def collect_rankings(
     out = []
     for n, query in enumerate(queries, start=1):
         plan = engine.plan_query(query)
-        lists = engine.ranked_lists(plan, "hybrid", depth).lists
-        out.append(Rankings({name: tuple(ids) for name, (ids, _) in lists.items()}, plan.cross_lingual))
+        out.append(Rankings(tuple(engine.ranked_lists(plan, "hybrid", depth)), plan.cross_lingual))
         if on_progress and n % 100 == 0:
             on_progress(n)
     return out

@@ -10,9 +10,7 @@ from __future__ import annotations
 import argparse
 import time
 import traceback
-from typing import Callable
-
-from benchmarks.workspace import git_revision, shared_encoder, shared_second_encoder  # sets HF_HUB_OFFLINE first
+from collections.abc import Callable
 
 from benchmarks import machine, report  # noqa: E402
 from benchmarks.compare import bm25_xquad_table  # noqa: E402
@@ -20,8 +18,9 @@ from benchmarks.fusion_sweep import recommended, sweep, sweep_tables, threshold_
 from benchmarks.qa_eval import qa_table, run_qa  # noqa: E402
 from benchmarks.scale import FULL, QUICK, run_scale, scale_tables  # noqa: E402
 from benchmarks.tables import Table  # noqa: E402
+from benchmarks.workspace import git_revision, shared_encoder, shared_second_encoder  # sets HF_HUB_OFFLINE first
 from benchmarks.xquad import run_xquad, xquad_table  # noqa: E402
-from index.engine import SearchConfig  # noqa: E402
+from index import SearchConfig  # noqa: E402
 
 QUICK_XQUAD_QUESTIONS = 300
 

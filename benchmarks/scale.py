@@ -33,9 +33,7 @@ from benchmarks.synthetic_corpus import corpus_folder
 from benchmarks.tables import Table
 from benchmarks.workspace import BENCH_DIR, REPO_ROOT, bench_dir
 from benchmarks.xquad import load_questions
-from index.loader import load_corpus
-from index.passages import split_passages, split_sentences
-
+from index import load_corpus, split_passages, split_sentences
 
 REPEATED_QUERIES = 10  # the server's "repeated" scenarios cycle these
 

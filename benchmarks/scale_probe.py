@@ -14,20 +14,28 @@ import resource
 import sys
 import time
 import zlib
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
-from typing import Callable, Sequence
 
-from benchmarks import workspace  # noqa: F401  (sets HF_HUB_OFFLINE before the model loads)
 import numpy as np  # noqa: E402
 import psutil  # noqa: E402
 
-from index.builder import SENTENCE_PRECOMPUTE_LIMIT, build_index, read_passages  # noqa: E402
-from index.embedding_cache import EmbeddingCache, content_key  # noqa: E402
-from index.encoder import Encoder  # noqa: E402
-from index.engine import SearchEngine  # noqa: E402
-from index.passages import split_sentences  # noqa: E402
+from benchmarks import workspace  # noqa: F401  (sets HF_HUB_OFFLINE before the model loads)
+from index import (  # noqa: E402
+    SENTENCE_PRECOMPUTE_LIMIT,
+    EmbeddingCache,
+    Encoder,
+    SearchEngine,
+    SearchMode,
+    ask,
+    build_index,
+    content_key,
+    read_passages,
+    split_sentences,
+)
 
-MODES = ("keyword", "vector", "hybrid")
+MODES: tuple[SearchMode, ...] = ("keyword", "vector", "hybrid")
 REPLAY_NOISE = 0.01  # per component: a unit vector moves ~0.2 (cosine ~0.98 to its source)
 
 
@@ -79,7 +87,7 @@ def folder_mb(path: Path) -> float:
 
 def build(corpus: Path, data_dir: Path, bank_path: Path, second_bank_path: Path | None) -> dict:
     """A real build, except that both encoders' passage vectors are replayed."""
-    from index.second_encoder import USE_MODEL_NAME
+    from index import USE_MODEL_NAME
 
     encoder = ReplayEncoder(data_dir, np.load(bank_path))
     second = ReplayEncoder(data_dir, np.load(second_bank_path), USE_MODEL_NAME) if second_bank_path else None
@@ -128,12 +136,12 @@ def measure(data_dir: Path, queries: dict) -> dict:
     latency: dict = {}
     for mode in MODES:
         mode_queries = queries[mode]
-        cold = [_timed(lambda q=q: engine.search(q, k=10, mode=mode)) for q in mode_queries]
-        warm = [_timed(lambda q=q: engine.search(q, k=10, mode=mode)) for q in mode_queries]
+        cold = [_timed(partial(engine.search, q, k=10, mode=mode)) for q in mode_queries]
+        warm = [_timed(partial(engine.search, q, k=10, mode=mode)) for q in mode_queries]
         latency[mode] = {"cold": cold, "warm": warm}
     asks = queries["ask"]
-    cold = [_timed(lambda q=q: engine.ask(q)) for q in asks]
-    warm = [_timed(lambda q=q: engine.ask(q)) for q in asks]
+    cold = [_timed(partial(ask, engine, q)) for q in asks]
+    warm = [_timed(partial(ask, engine, q)) for q in asks]
     latency["ask"] = {"cold": cold, "warm": warm}
     result["latency_ms"] = latency
     result["rss_mb"]["after_queries"] = rss_mb()
@@ -148,7 +156,7 @@ def compare(data_dir: Path, queries: dict) -> dict:
     import faiss
     from rank_bm25 import BM25Okapi
 
-    from index.analysis import analyze, query_terms
+    from index import analyze, query_terms
 
     engine = SearchEngine(data_dir)
     build = engine.build
@@ -169,12 +177,12 @@ def compare(data_dir: Path, queries: dict) -> dict:
         top = np.argpartition(-scores, 10)[:10]
         return list(top[np.argsort(-scores[top])])
 
-    ours_engine = [_timed(lambda q=q: engine.search(q, k=10, mode="keyword")) for q in texts]
-    ours_index = [_timed(lambda q=q: build.keyword.search(q, 10)) for q in texts]
-    theirs = [_timed(lambda q=q: bm25_top(q)) for q in texts]
+    ours_engine = [_timed(partial(engine.search, q, k=10, mode="keyword")) for q in texts]
+    ours_index = [_timed(partial(build.keyword.search, query_terms(q), 10)) for q in texts]
+    theirs = [_timed(partial(bm25_top, q)) for q in texts]
     overlap = []
     for q in texts:
-        ours = {m.passage_id for m in build.keyword.search(q, 10)[0]}
+        ours = set(build.keyword.search(query_terms(q), 10).ids)
         if ours:
             overlap.append(len(ours & {build.passages[i].id for i in bm25_top(q)}) / len(ours))
     out["keyword_ms"] = {"engine_keyword_mode": ours_engine, "whoosh_only": ours_index, "rank_bm25": theirs}
@@ -186,10 +194,10 @@ def compare(data_dir: Path, queries: dict) -> dict:
     flat.add(vectors)
     out["faiss_index_s"] = time.perf_counter() - started
     qvecs = [engine.encoder.encode_query(q) for q in texts]
-    ours_v = [_timed(lambda v=v: build.vectors.search(v, 10)) for v in qvecs]
-    theirs_v = [_timed(lambda v=v: flat.search(v[None, :].astype(np.float32), 10)) for v in qvecs]
+    ours_v = [_timed(partial(build.vectors.search, v, 10)) for v in qvecs]
+    theirs_v = [_timed(partial(flat.search, v[None, :].astype(np.float32), 10)) for v in qvecs]
     agree = [
-        {row for row, _ in build.vectors.search(v, 10)} == set(flat.search(v[None, :], 10)[1][0].tolist())
+        set(build.vectors.search(v, 10).ids) == {build.passages[row].id for row in flat.search(v[None, :], 10)[1][0]}
         for v in qvecs
     ]
     out["vector_ms"] = {"numpy": ours_v, "faiss_flat": theirs_v}

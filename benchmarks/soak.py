@@ -38,6 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import requests
@@ -184,14 +185,15 @@ def process_memory(master: int) -> tuple[dict[str, float], dict[str, float], dic
         except OSError:
             continue
         for values, name in ((rss, "Rss"), (pss, "Pss"), (anon, "Anonymous")):
-            values[label] = int(re.search(rf"^{name}:\s+(\d+)", rollup, re.MULTILINE).group(1)) / 1024
+            found = re.search(rf"^{name}:\s+(\d+)", rollup, re.MULTILINE)
+            values[label] = int(found.group(1)) / 1024 if found else 0.0
     return rss, pss, anon
 
 
 def fresh_data_dir() -> Path:
     """.bench-data/soak: the bundled corpus's index, its own copy of the vector cache (the
     uploads' vectors are unique to a run and must not pile up in the shared cache)."""
-    from index.builder import build_index
+    from index import build_index
 
     data_dir = BENCH_DIR / "soak"
     shutil.rmtree(data_dir, ignore_errors=True)
@@ -320,7 +322,7 @@ def _markdown(doc: dict) -> str:
             f"{doc['text']}\n")
 
 
-def _post(url: str, admin: dict[str, str], result: SoakResult, **kwargs: object) -> None:
+def _post(url: str, admin: dict[str, str], result: SoakResult, **kwargs: Any) -> None:
     response = requests.post(url, headers=admin, timeout=60, **kwargs)
     if response.status_code == 202:
         result.uploads.extend(response.json()["accepted"])

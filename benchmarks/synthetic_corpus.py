@@ -18,8 +18,7 @@ import re
 from pathlib import Path
 
 from benchmarks.workspace import BUNDLED_CORPUS, EVAL_DATA
-from index.loader import document_from_record, load_corpus
-from index.passages import split_passages, split_sentences
+from index import document_from_record, load_corpus, split_passages, split_sentences
 
 GENERATOR_VERSION = 1  # bump when the output changes, so cached corpora are regenerated
 CHINESE_SHARE = 0.8

@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import numpy as np  # noqa: E402
 
-from index.embedding_cache import EmbeddingCache, content_key  # noqa: E402
-from index.encoder import Encoder  # noqa: E402
+from index import EmbeddingCache, Encoder, UseEncoder, content_key  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = Path(os.environ.get("BENCH_DATA_DIR") or REPO_ROOT / ".bench-data")
@@ -86,6 +85,29 @@ class BenchEncoder(Encoder):
         return content_key(self.name, "query", text)
 
 
+class BenchUseEncoder(UseEncoder):
+    """USE with a persistent query cache, as BenchEncoder does for e5."""
+
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(data_dir)
+        self.query_cache = EmbeddingCache(SHARED_DIR / "cache" / f"bench-queries-{self.name}.npz")
+
+    def prime(self, queries: Iterable[str]) -> None:
+        missing = sorted({q for q in queries if self.query_cache.get(self._key(q)) is None})
+        for start in range(0, len(missing), 256):
+            batch = missing[start:start + 256]
+            for text, vector in zip(batch, self._encode(batch, "query")):
+                self.query_cache.put(self._key(text), vector)
+        self.query_cache.save()
+
+    def encode_query(self, text: str) -> np.ndarray:
+        cached = self.query_cache.get(self._key(text))
+        return cached if cached is not None else super().encode_query(text)
+
+    def _key(self, text: str) -> str:
+        return content_key(self.name, "query", text)
+
+
 _ENCODER: BenchEncoder | None = None
 _SECOND: Encoder | None = None
 
@@ -99,12 +121,10 @@ def shared_encoder() -> BenchEncoder:
 
 
 def shared_second_encoder() -> Encoder:
-    """The second encoder (USE) with a persistent query cache, as benchmarks/crosslingual.py
-    defines it; its passage vectors go to the shared cache like e5's."""
+    """The second encoder (USE) with a persistent query cache; its passage vectors go to
+    the shared cache like e5's."""
     global _SECOND
     if _SECOND is None:
-        from benchmarks.crosslingual import BenchUseEncoder  # imports this module
-
         _SECOND = BenchUseEncoder(bench_dir("shared"))
     return _SECOND
 

@@ -17,13 +17,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.retrieval import MODES, Rankings, collect_rankings, doc_metrics, fusion_mismatches
+from benchmarks.retrieval import MODES, Rankings, collect_rankings, doc_metrics, fusion_mismatches, prime_queries
 from benchmarks.retrieval import open_engine as open_bench_engine
-from benchmarks.retrieval import prime_queries
 from benchmarks.tables import Table
 from benchmarks.workspace import EVAL_DATA, bench_dir, shared_encoder, shared_second_encoder
-from index.builder import build_index
-from index.engine import SearchConfig, SearchEngine
+from index import SearchConfig, SearchEngine, build_index
 
 LANGS = ("zh", "en")
 

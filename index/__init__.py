@@ -1,0 +1,85 @@
+"""The search library's public surface: the web app, the benchmarks and scripts import from here.
+
+The pipeline, one subpackage a stage (each imports only the stages before it):
+
+    text/         analysis (jieba + stemming), language and script, dates, highlighting
+    corpus/       files -> Documents (loader, html), passages and sentences, uploads
+    keyword/      the Whoosh index, suggestions            \\
+    vector/       encoders, vector cache, vector index      > one RankedList each
+    crosslingual/ glossary, CC-CEDICT lexicon, query translation, English answer lines
+    storage/      the data directory, atomic files, build publishing
+    build/        the builder, what a build folder holds, background reindex
+    search/       config, query plan, fusion, the engine
+    answer/       extractive answers with citations
+    serialize     JSON shapes of results, for the API and the CLI
+"""
+from __future__ import annotations
+
+from index.answer.answerer import (
+    DEFAULT_TUNING,
+    EVIDENCE_PASSAGES,
+    NO_ANSWER,
+    AnswerSource,
+    AnswerTuning,
+    ScoredSentence,
+    ask,
+    choose_sentences,
+    score_sentences,
+    unknown_term_share,
+)
+from index.build.artifacts import read_passages
+from index.build.builder import SENTENCE_PRECOMPUTE_LIMIT, BuildError, BuildSummary, ProgressFactory, build_index
+from index.build.reindex import reindex_needed, reindex_running, run_pending_builds, start_reindex
+from index.corpus.loader import LoadProblem, document_from_record, load_corpus
+from index.corpus.passages import Sentence, split_passages, split_sentences
+from index.corpus.uploads import IngestError, corpus_ids, ingest_files, ingest_records
+from index.filters import BadFilter, date_bounds
+from index.models import (
+    SEARCH_MODES,
+    Answer,
+    Block,
+    Citation,
+    Document,
+    EnglishLine,
+    Facets,
+    Hit,
+    Passage,
+    QueryPlan,
+    RankedList,
+    SearchFilters,
+    SearchMode,
+    SearchResult,
+)
+from index.search.config import SearchConfig
+from index.search.engine import IndexNotBuilt, SearchEngine
+from index.search.fusion import fuse, fuse_rrf, fusion_weights
+from index.serialize import (
+    answer_json,
+    citation_json,
+    document_json,
+    document_summary_json,
+    hit_json,
+    passage_json,
+    search_json,
+)
+from index.settings import IndexSettings
+from index.storage.layout import reindex_pending
+from index.text.analysis import analyze, query_terms
+from index.text.language import guess_language, has_han, is_han
+from index.vector.cache import EmbeddingCache, content_key
+from index.vector.encoder import Encoder
+from index.vector.second_encoder import USE_MODEL_NAME, UseEncoder
+
+__all__ = [
+    "DEFAULT_TUNING", "EVIDENCE_PASSAGES", "NO_ANSWER", "ScoredSentence", "choose_sentences", "score_sentences",
+    "unknown_term_share", "SEARCH_MODES", "SENTENCE_PRECOMPUTE_LIMIT", "USE_MODEL_NAME",
+    "Answer", "AnswerSource", "AnswerTuning", "BadFilter", "Block", "BuildError", "BuildSummary", "Citation",
+    "Document", "EmbeddingCache", "Encoder", "EnglishLine", "Facets", "Hit", "IndexNotBuilt", "IndexSettings",
+    "IngestError", "LoadProblem", "Passage", "ProgressFactory", "QueryPlan", "RankedList", "SearchConfig",
+    "SearchEngine", "SearchFilters", "SearchMode", "SearchResult", "Sentence", "UseEncoder",
+    "analyze", "answer_json", "ask", "build_index", "citation_json", "content_key", "corpus_ids", "date_bounds",
+    "document_from_record", "document_json", "document_summary_json", "fuse", "fuse_rrf", "fusion_weights",
+    "guess_language", "has_han", "hit_json", "ingest_files", "ingest_records", "is_han", "load_corpus",
+    "passage_json", "query_terms", "read_passages", "reindex_needed", "reindex_pending", "reindex_running",
+    "run_pending_builds", "search_json", "split_passages", "split_sentences", "start_reindex",
+]

@@ -8,15 +8,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
-from .builder import BuildError, BuildSummary, build_index
-from .engine import IndexNotBuilt, SearchEngine
-from .ingest import IngestError, corpus_ids, ingest_files, run_pending_builds
-from .lexicon import load_lexicon
-from .models import SEARCH_MODES, SearchFilters
-from .settings import IndexSettings
+from index.answer.answerer import ask
+from index.build.builder import BuildError, BuildSummary, build_index
+from index.build.reindex import run_pending_builds
+from index.corpus.uploads import IngestError, corpus_ids, ingest_files
+from index.crosslingual.lexicon import load_lexicon
+from index.models import SEARCH_MODES, SearchFilters
+from index.search.engine import IndexNotBuilt, SearchEngine
+from index.serialize import answer_json, search_json
+from index.settings import IndexSettings
 
 EXIT_SKIPPED = 2
 EXIT_NO_ANSWER = 3
@@ -124,9 +127,7 @@ def _run_search(args: argparse.Namespace, settings: IndexSettings) -> int:
     filters = SearchFilters(args.source, args.district, args.date_from, args.date_to)
     result = engine.search(args.query, k=args.k, mode=args.mode, filters=filters)
     if args.json:
-        print(json.dumps({"query": result.query, "total": result.total, "took_ms": round(result.took_ms, 1),
-                          "keyword_matches": result.keyword_matches,
-                          "results": [h.to_dict() for h in result.hits]}, ensure_ascii=False, indent=2))
+        print(json.dumps(search_json(result, args.k), ensure_ascii=False, indent=2))
         return 0
     print(f"{result.total} result(s) in {result.took_ms:.0f} ms")
     if result.only_close_in_meaning:
@@ -140,13 +141,9 @@ def _run_search(args: argparse.Namespace, settings: IndexSettings) -> int:
 
 def _run_ask(args: argparse.Namespace, settings: IndexSettings) -> int:
     engine = SearchEngine(args.data, config=settings.search_config())
-    answer = engine.ask(args.question)
+    answer = ask(engine, args.question)
     if args.json:
-        print(json.dumps({
-            "question": answer.question, "answered": answer.answered, "answer": answer.text,
-            "confidence": round(answer.confidence, 4), "citations": [c.to_dict() for c in answer.citations],
-            "took_ms": round(answer.took_ms, 1),
-        }, ensure_ascii=False, indent=2))
+        print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
     else:
         print(answer.text)
         for c in answer.citations:

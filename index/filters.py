@@ -2,8 +2,8 @@
 vector side (as a passage predicate)."""
 from __future__ import annotations
 
-from .dates import DATE_HINT, is_partial_date
-from .models import Passage, SearchFilters
+from index.models import Passage, SearchFilters
+from index.text.dates import DATE_HINT, is_partial_date
 
 
 class BadFilter(ValueError):
@@ -40,6 +40,4 @@ def passage_matches(passage: Passage, filters: SearchFilters) -> bool:
     key = date_key(passage.date)
     if low and (not key or key < low):
         return False
-    if high and (not key or key > high):
-        return False
-    return True
+    return not (high and (not key or key > high))

@@ -1,6 +1,6 @@
 """The data types every stage of the pipeline shares.
 
-corpus files -> Document -> Passage -> (keyword, vector) -> Hit -> Answer/Citation
+corpus files -> Document -> Passage -> (keyword, vector: RankedList) -> Hit -> Answer/Citation
 """
 from __future__ import annotations
 
@@ -82,6 +82,46 @@ class SearchFilters:
         return not (self.source or self.district or self.date_from or self.date_to)
 
 
+@dataclass(frozen=True)
+class QueryPlan:
+    """What each side of the search looks for, decided once per query (search/query_plan.py).
+
+    It travels with the SearchResult, so whoever reads the result (the answerer) uses the
+    same language guess and the same terms instead of working them out again."""
+
+    text: str  # the query as typed, stripped
+    lang: str  # "zh" or "en", guessed from its script
+    keyword_text: str  # what the keyword side searches
+    vector_text: str  # what the encoders embed
+    cross_lingual: bool  # the query's language is not the corpus's main language
+    translated: tuple[str, ...] = ()  # the other-language terms the keyword side added
+    terms: tuple[str, ...] = ()  # the analyzer's terms of `text`
+    keyword_terms: tuple[str, ...] = ()  # the analyzer's terms of `keyword_text`
+
+
+@dataclass(frozen=True)
+class RankedList:
+    """What every retriever returns: passage ids best first, each with its own score."""
+
+    name: str  # which retriever: "keyword", "vector", "second_vector"
+    ids: tuple[str, ...]
+    scores: tuple[float, ...]  # BM25F for keyword, cosine for the vector lists
+    # Passages that matched in all, past the `ids` returned (the keyword side counts its
+    # matches); None for a retriever that ranks every passage.
+    matched: int | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.ids) != len(self.scores):
+            raise ValueError(f"{len(self.ids)} ids for {len(self.scores)} scores")
+
+    def score_of(self) -> dict[str, float]:
+        return dict(zip(self.ids, self.scores))
+
+    def rank_of(self) -> dict[str, int]:
+        """1-based rank of each id."""
+        return {pid: rank for rank, pid in enumerate(self.ids, start=1)}
+
+
 @dataclass
 class Hit:
     """One search result."""
@@ -94,27 +134,6 @@ class Hit:
     keyword_rank: int | None = None
     vector_rank: int | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        p = self.passage
-        return {
-            "passage_id": p.id,
-            "doc_id": p.doc_id,
-            "title": p.title,
-            "heading": p.heading,
-            "text": p.text,
-            "snippet": self.snippet,
-            "score": self.score,
-            "keyword_score": self.keyword_score,
-            "vector_score": self.vector_score,
-            "date": p.date,
-            "source": p.source,
-            "district": p.district,
-            "url": p.url,
-            "lang": p.lang,
-            "start": p.start,
-            "end": p.end,
-        }
-
 
 @dataclass
 class SearchResult:
@@ -125,12 +144,24 @@ class SearchResult:
     took_ms: float = 0.0
     # Passages that contain the query's words (the keyword side's count; None in vector mode).
     keyword_matches: int | None = None
+    plan: QueryPlan | None = None  # how the query was read; None for an empty query
 
     @property
     def only_close_in_meaning(self) -> bool:
         """Hits, but none holds the query's words (hybrid's vector side always finds some):
         pages say so instead of counting them."""
         return self.keyword_matches == 0 and bool(self.hits)
+
+
+@dataclass(frozen=True)
+class Facets:
+    """Filter choices and counts of one build (search/facets.py)."""
+
+    sources: list[str]
+    districts: list[str]
+    documents: int
+    passages: int
+    passages_per_document: dict[str, int]
 
 
 @dataclass(frozen=True)

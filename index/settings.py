@@ -5,25 +5,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .engine import SearchConfig
+from index.env import env_float, env_switch, second_encoder_enabled
+from index.search.config import SearchConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def env_float(name: str, default: float) -> float:
-    value = os.environ.get(name, "").strip()
-    return float(value) if value else default
-
-
-def env_switch(name: str, default: bool) -> bool:
-    value = os.environ.get(name, "").strip().lower()
-    return default if not value else value not in ("0", "off", "false", "no")
-
-
-def second_encoder_enabled() -> bool:
-    """SECOND_ENCODER (default on): build USE vectors and fuse them for cross-lingual queries.
-    Read by the builder too, which has no settings object of its own."""
-    return env_switch("SECOND_ENCODER", True)
 
 
 @dataclass(frozen=True)

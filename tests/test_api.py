@@ -36,7 +36,7 @@ def assert_error(response: requests.Response, status: int, code: str | None = No
 
 
 def assert_hit(hit: dict) -> None:
-    assert HIT_FIELDS <= set(hit)
+    assert set(hit) >= HIT_FIELDS
     assert isinstance(hit["score"], float)
     assert hit["passage_id"].startswith(hit["doc_id"])
     # the snippet is escaped text whose only markup is <mark>
@@ -358,7 +358,7 @@ def test_gunicorn_serves_the_api(gunicorn_server):
 
 def test_workers_pick_up_a_new_build(test_data_dir, encoder, tmp_path):
     """A rebuild published while gunicorn runs is served by every worker, no restart."""
-    from index.builder import build_index
+    from index import build_index
 
     corpus = tmp_path / "corpus"
     shutil.copytree(BUNDLED_CORPUS, corpus)
@@ -380,7 +380,7 @@ def test_workers_pick_up_a_new_build(test_data_dir, encoder, tmp_path):
 
 
 def test_a_broken_new_build_does_not_take_the_site_down(bundled_data_dir, encoder, tmp_path):
-    from index.engine import SearchEngine
+    from index import SearchEngine
     from webapp import create_app
     from webapp.settings import WebSettings
 

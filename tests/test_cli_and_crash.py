@@ -9,9 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from index.engine import SearchEngine
-from index.ingest import reindex_pending
-from index.store import DataLayout
+from index import SearchEngine, reindex_pending
+from index.storage.layout import DataLayout
 from tests.conftest import REPO_ROOT, share_caches
 from tests.test_loader import messy_corpus
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import embedding_model as em
-from index.e5_weights import E5File, read_e5_file
+from index.vector.e5 import model_folder as em
+from index.vector.e5.weights import E5File, read_e5_file
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MIN_COSINE = 0.999
@@ -267,7 +267,7 @@ def _run_python(code: str, env_extra: dict[str, str] | None = None, **kwargs) ->
 
 def test_concurrent_builds_crash_and_stale_rebuild(tmp_path: Path):
     # 1. a build killed halfway never shows up as the model folder
-    crashed = _run_python(f"from index.embedding_model import ensure_model_folder as e; e({str(tmp_path)!r})")
+    crashed = _run_python(f"from index.vector.e5.model_folder import ensure_model_folder as e; e({str(tmp_path)!r})")
     models = tmp_path / "models"
     deadline = time.time() + 60
     while not (models.exists() and any(p.name.startswith(".multilingual-e5-small.tmp-") for p in models.iterdir())):
@@ -280,7 +280,7 @@ def test_concurrent_builds_crash_and_stale_rebuild(tmp_path: Path):
     assert not folder.exists()
 
     # 2. two racing processes: both succeed, one folder, leftovers cleaned up
-    code = f"from index.embedding_model import ensure_model_folder as e; print(e({str(tmp_path)!r}))"
+    code = f"from index.vector.e5.model_folder import ensure_model_folder as e; print(e({str(tmp_path)!r}))"
     racers = [_run_python(code, stdout=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [r.communicate(timeout=300)[0].strip() for r in racers]
     assert [r.returncode for r in racers] == [0, 0]
@@ -305,7 +305,7 @@ def test_loads_offline_in_fresh_process(test_data_dir: Path, tmp_path: Path, bot
     # Empty hub cache + offline flags: the folder must be self-contained.
     code = (
         "import json, os, sys; from pathlib import Path\n"
-        "from index.embedding_model import load_encoder\n"
+        "from index.vector.e5.model_folder import load_encoder\n"
         f"m = load_encoder(Path({str(test_data_dir)!r}))\n"
         "v = m.encode([sys.argv[1]], prompt_name='query')[0]\n"
         "print(json.dumps({'v': v.tolist(), 'hub': os.environ['HF_HUB_OFFLINE'],"

@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from index.analysis import load_user_dictionary
-from index.english_answer import render_english
-from index.english_figures import find_figures, money, plain
-from index.passages import split_sentences
+from index import split_sentences
+from index.crosslingual.english_answer import render_english
+from index.crosslingual.english_figures import find_figures, money, plain
+from index.text.analysis import load_user_dictionary
 from tests.conftest import BUNDLED_CORPUS
 
 GDP_SENTENCE = ("打开江门工业经济画卷，一组组数据勾勒出快速发展的清晰脉络：前三季度地区生产总值为2810.29亿元，同比增长5.3%，"

@@ -8,19 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from index.builder import build_index
-from index.engine import SearchEngine
-from index.ingest import (
+from index import (
     IngestError,
+    SearchEngine,
+    build_index,
     ingest_files,
     ingest_records,
+    load_corpus,
     reindex_needed,
     reindex_pending,
     run_pending_builds,
     start_reindex,
 )
-from index.loader import load_corpus
-from index.store import DataLayout
+from index.storage.layout import DataLayout
 from tests.conftest import BUNDLED_CORPUS, share_caches
 
 BUNDLED_IDS = {d.id for d in load_corpus([BUNDLED_CORPUS]).documents}

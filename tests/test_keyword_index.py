@@ -3,11 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index.builder import build_index
-from index.engine import SearchEngine
-from index.keyword_index import KeywordIndex, build_keyword_index
-from index.loader import load_corpus
-from index.passages import split_passages
+from index import SearchEngine, build_index, load_corpus, query_terms, split_passages
+from index.keyword.whoosh_index import KeywordIndex, build_keyword_index
 from tests.conftest import share_caches
 
 
@@ -22,7 +19,7 @@ def keyword_index(tmp_path: Path, docs: dict[str, str]) -> KeywordIndex:
 
 
 def matched_docs(index: KeywordIndex, query: str) -> list[str]:
-    return [m.passage_id.rsplit("-p", 1)[0] for m in index.search(query, 10)[0]]
+    return [pid.rsplit("-p", 1)[0] for pid in index.search(query_terms(query), 10).ids]
 
 
 def test_search_mode_finds_short_words_inside_long_ones(tmp_path: Path) -> None:

@@ -5,10 +5,10 @@ import time
 
 import pytest
 
-from index.analysis import load_user_dictionary
-from index.cedict import CedictEntry, clean_gloss, entry_glosses
-from index.lexicon import Lexicon, lexicon_path
-from index.query_translation import TranslationLimits, chinese_terms, english_terms, lemmas
+from index.crosslingual.cedict import CedictEntry, clean_gloss, entry_glosses
+from index.crosslingual.lexicon import Lexicon, lexicon_path
+from index.crosslingual.query_translation import TranslationLimits, chinese_terms, english_terms, lemmas
+from index.text.analysis import load_user_dictionary
 from tests.conftest import BUNDLED_CORPUS
 
 

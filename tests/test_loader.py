@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from index.loader import load_corpus
-from index.passages import MAX_SIZE, split_passages, split_sentences, text_size
+from index import load_corpus
+from index.corpus.passages import MAX_SIZE, split_passages, split_sentences, text_size
 from tests.conftest import BUNDLED_CORPUS
 
 

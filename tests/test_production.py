@@ -27,10 +27,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from index.builder import build_index
-from index.ingest import ingest_records, reindex_needed
-from index.loader import load_corpus
-from index.store import DataLayout
+from index import build_index, ingest_records, load_corpus, reindex_needed
+from index.storage.layout import DataLayout
 from tests.conftest import BUNDLED_CORPUS, REPO_ROOT, share_caches
 from tests.servers import (
     gunicorn_pids,

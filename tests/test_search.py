@@ -5,8 +5,7 @@ import re
 
 import pytest
 
-from index.filters import BadFilter
-from index.models import SearchFilters
+from index import BadFilter, SearchFilters
 
 GDP_PASSAGE_FACT = "2810.29亿元"
 

@@ -20,7 +20,7 @@ SECONDS = 45
 
 @pytest.fixture
 def soak_data_dir(tmp_path: Path, test_data_dir: Path, encoder) -> Path:
-    from index.builder import build_index
+    from index import build_index
 
     data = tmp_path / "data"
     data.mkdir()

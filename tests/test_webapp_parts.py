@@ -1,7 +1,7 @@
 """The web layer's small pure pieces, without a server."""
 from __future__ import annotations
 
-from index.models import Answer, Block, Citation, Document, Passage
+from index import Answer, Block, Citation, Document, Passage
 from webapp.document_view import document_view, parse_span
 from webapp.i18n import MESSAGES, format_date
 from webapp.presenters import answer_parts, make_pager

@@ -14,8 +14,7 @@ from urllib.parse import urlencode
 from flask import Flask, Response, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from index.engine import SearchEngine
-from index.loader import guess_language
+from index import SearchEngine, guess_language
 
 from .access_log import register_access_log
 from .admin import register_admin
@@ -23,8 +22,8 @@ from .cors import register_cors
 from .current import EXTENSION, EngineHolder
 from .errors import register_error_handlers
 from .i18n import CLIENT_MESSAGES, COOKIE, COOKIE_MAX_AGE, HTML_LANG, choose_language, format_date, translate
-from .questions import is_question
 from .limits import register_rate_limits
+from .questions import is_question
 from .security import register_security_headers
 from .settings import LANGUAGES, WebSettings
 

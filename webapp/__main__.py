@@ -16,9 +16,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from index.builder import BuildError, build_index
-from index.engine import SearchEngine
-from index.ingest import reindex_needed, start_reindex
+from index import BuildError, SearchEngine, ask, build_index, reindex_needed, start_reindex
 
 from . import create_app
 from .settings import WebSettings
@@ -28,7 +26,7 @@ from .settings import WebSettings
 WARM_UP = ("江门工业", "industry")
 
 
-class WebServer(BaseApplication):  # type: ignore[misc]
+class WebServer(BaseApplication):
     """gunicorn with an app object we built ourselves (no import string, no config file)."""
 
     def __init__(self, app: Any, options: dict[str, Any]) -> None:
@@ -79,7 +77,7 @@ def warm_engine(settings: WebSettings) -> SearchEngine:
     started = time.perf_counter()
     engine = SearchEngine(settings.data_dir, config=settings.index.search_config())
     for query in WARM_UP:
-        engine.ask(query)
+        ask(engine, query)
     print(f"index and model loaded in {time.perf_counter() - started:.1f}s", file=sys.stderr)
     return engine
 

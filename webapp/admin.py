@@ -14,7 +14,7 @@ from typing import Any
 import click
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
-from index.ingest import (
+from index import (
     IngestError,
     corpus_ids,
     ingest_files,

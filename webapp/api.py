@@ -1,7 +1,7 @@
 """The JSON API: the contract the page, the widget and outside clients share.
 
 Each view parses its parameters (webapp/params.py), calls the library, and serializes the
-result (webapp/serializers.py); nothing here knows how search works.
+result (index/serialize.py); nothing here knows how search works.
 """
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
-from .current import current_engine, holder
+from index import answer_json, document_json, document_summary_json, search_json
+from index import ask as answer_question
+
+from .current import current_engine
 from .errors import ApiError, bad, missing
 from .openapi import openapi_document
 from .params import MAX_DOCUMENTS_OFFSET, MAX_DOCUMENTS_PAGE, MAX_SUGGESTIONS, int_param, query_text, search_params
-from .serializers import answer_json, document_json, document_summary_json, search_json
 
 api = Blueprint("api", __name__, url_prefix="/api")
 health = Blueprint("health", __name__)
@@ -34,7 +36,7 @@ def search() -> Response:
 @api.route("/ask", methods=["GET", "POST"])
 def ask() -> Response:
     question = query_text(_question_value(), max_query_chars())
-    return jsonify(answer_json(current_engine().ask(question)))
+    return jsonify(answer_json(answer_question(current_engine(), question)))
 
 
 def _question_value() -> Any:
@@ -69,7 +71,7 @@ def documents() -> Response:
     limit = int_param(request.args, "limit", 100, 1, MAX_DOCUMENTS_PAGE)
     offset = int_param(request.args, "offset", 0, 0, MAX_DOCUMENTS_OFFSET)
     engine = current_engine()
-    counts = holder().facets(engine).passages_per_document
+    counts = engine.facets().passages_per_document
     docs = engine.documents()
     page = docs[offset:offset + limit]
     return jsonify({
@@ -98,7 +100,7 @@ def openapi() -> Response:
 @health.get("/healthz")
 def healthz() -> Response:
     engine = current_engine()
-    facets = holder().facets(engine)
+    facets = engine.facets()
     return jsonify({
         "status": "ok",
         "build": engine.build.marker,

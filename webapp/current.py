@@ -7,11 +7,10 @@ build published since (one small file read when nothing changed).
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 
 from flask import current_app, g
 
-from index.engine import SearchEngine
+from index import SearchEngine
 
 from .errors import ApiError
 from .settings import WebSettings
@@ -19,23 +18,11 @@ from .settings import WebSettings
 EXTENSION = "search_engine"
 
 
-@dataclass(frozen=True)
-class Facets:
-    """Filter choices offered on the page, from the documents of the current build."""
-
-    sources: list[str]
-    districts: list[str]
-    documents: int
-    passages: int
-    passages_per_document: dict[str, int]
-
-
 class EngineHolder:
     def __init__(self, settings: WebSettings, engine: SearchEngine | None = None) -> None:
         self.settings = settings
         self._engine = engine
         self._lock = threading.Lock()
-        self._facets: tuple[str, Facets] | None = None
 
     def get(self) -> SearchEngine:
         """The engine, opened on first use; 503 while no index has been built."""
@@ -54,23 +41,6 @@ class EngineHolder:
         engine = self.get()
         engine.refresh()
         return engine
-
-    def facets(self, engine: SearchEngine) -> Facets:
-        marker = engine.build.marker
-        if self._facets is None or self._facets[0] != marker:
-            documents = engine.documents()
-            per_document: dict[str, int] = {}
-            for passage in engine.build.passages:
-                per_document[passage.doc_id] = per_document.get(passage.doc_id, 0) + 1
-            facets = Facets(
-                sources=sorted({d.source for d in documents if d.source}),
-                districts=sorted({d.district for d in documents if d.district}),
-                documents=len(documents),
-                passages=len(engine.build.passages),
-                passages_per_document=per_document,
-            )
-            self._facets = (marker, facets)
-        return self._facets[1]
 
 
 def holder() -> EngineHolder:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from itertools import pairwise
 
-from index.models import Block, Document, Passage
+from index import Block, Document, Passage
 
 _SPAN = re.compile(r"(\d{1,9})-(\d{1,9})")
 

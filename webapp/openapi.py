@@ -80,6 +80,8 @@ def schemas() -> dict[str, Any]:
         "lang": _string("language of the passage: zh or en"),
         "start": {"type": "integer", "description": "offset of the passage in the document text"},
         "end": {"type": "integer"},
+        "keyword_score": {"type": "number", "nullable": True, "description": "BM25F score; null when the keyword side did not rank it"},
+        "vector_score": {"type": "number", "nullable": True, "description": "cosine to the query; null when outside the vector candidates"},
     }, required=["passage_id", "doc_id", "title", "text", "snippet", "score", "date", "source", "url"])
     citation = _object({
         "n": {"type": "integer", "description": "the number used by the [n] marker in the answer"},
@@ -188,7 +190,7 @@ def _bad_input() -> dict[str, Any]:
             "429": _error("rate limited: at most RATE_LIMIT_SEARCH / RATE_LIMIT_ASK a minute; see Retry-After")}
 
 
-ADMIN_SECURITY = [{"bearerKey": []}, {"apiKey": []}]
+ADMIN_SECURITY: list[dict[str, list[str]]] = [{"bearerKey": []}, {"apiKey": []}]
 
 
 def _admin_responses(accepted: str) -> dict[str, Any]:

@@ -11,9 +11,9 @@ from typing import Any
 from flask import Blueprint, current_app, g, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from index.models import Answer, SearchResult
+from index import Answer, SearchResult, ask, has_han
 
-from .current import current_engine, holder
+from .current import current_engine
 from .document_view import document_view, parse_span
 from .errors import ApiError
 from .i18n import translate
@@ -36,7 +36,7 @@ def search_page() -> tuple[str, int]:
     engine = current_engine()
     raw_q = request.args.get("q", "")
     context: dict[str, Any] = {
-        "q": raw_q.strip(), "facets": holder().facets(engine), "examples": EXAMPLES[g.lang],
+        "q": raw_q.strip(), "facets": engine.facets(), "examples": EXAMPLES[g.lang],
         "form": _form_values(request.args), "result": None, "answer": None, "error": None,
     }
     if not raw_q.strip():
@@ -49,7 +49,7 @@ def search_page() -> tuple[str, int]:
     result = engine.search(params.q, k=params.k, mode=params.mode, filters=params.filters, offset=params.offset)
     context["result"] = _result_view(result, params)
     if params.offset == 0 and params.filters.is_empty():
-        context["answer"] = _answer_view(engine.ask(params.q), params.q)
+        context["answer"] = _answer_view(ask(engine, params.q), params.q)
     page = params.offset // params.k + 1
     context["pager"] = make_pager(dict(request.args.items()), result.total, page, params.k)
     context["page"] = page
@@ -97,12 +97,8 @@ def _answer_view(answer: Answer, q: str) -> dict[str, Any] | None:
         "answer": answer,
         "parts": answer_parts(answer) if answer.answered else [],
         "links": {c.n: document_link(c.doc_id, c.passage_id, c.start, c.end, q) for c in answer.citations},
-        "evidence_zh": any(c.quote and _has_cjk(c.quote) for c in answer.citations),
+        "evidence_zh": any(has_han(c.quote) for c in answer.citations),
     }
-
-
-def _has_cjk(text: str) -> bool:
-    return any("\u3400" <= ch <= "\u9fff" for ch in text)
 
 
 @pages.get("/doc/<doc_id>")

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
 
-from index.filters import BadFilter, date_bounds
-from index.models import SEARCH_MODES, SearchFilters, SearchMode
+from index import SEARCH_MODES, BadFilter, SearchFilters, SearchMode, date_bounds
 
 from .errors import ApiError, bad, missing
 
@@ -77,7 +76,7 @@ def mode_param(args: MultiDict[str, str]) -> SearchMode:
     mode = args.get("mode") or "hybrid"
     if mode not in SEARCH_MODES:
         raise bad("mode", f"must be one of {', '.join(SEARCH_MODES)}")
-    return mode  # type: ignore[return-value]
+    return mode
 
 
 def filters_param(args: MultiDict[str, str]) -> SearchFilters:

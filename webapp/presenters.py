@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from index.models import Answer, Citation
+from index import Answer, Citation
 
 from .params import MAX_OFFSET
 

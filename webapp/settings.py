@@ -33,7 +33,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.settings import IndexSettings
+from index import IndexSettings
 
 LANGUAGES = ("zh", "en")
 

@@ -125,8 +125,7 @@ def widget_js() -> Response:
     immutable = request.args.get("v") == script.digest
     gzipped = "gzip" in request.accept_encodings
     body = script.gzipped if gzipped else script.body
-    response = Response(body, mimetype="text/javascript")
-    response.charset = "utf-8"
+    response = Response(body, content_type="text/javascript; charset=utf-8")
     response.set_etag(script.digest + ("-gz" if gzipped else ""))
     if gzipped:
         response.headers["Content-Encoding"] = "gzip"
@@ -136,7 +135,8 @@ def widget_js() -> Response:
     response.headers["X-Widget-Version"] = script.version
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
 @widget.get("/widget")

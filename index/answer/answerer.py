@@ -1,0 +1,231 @@
+"""Extractive answers with citations: pick the sentences that answer, quote them, cite them.
+
+No language model writes anything: every answer sentence is a sentence of the corpus,
+so every claim is exactly as true as its source, and the citation points at its span.
+"""
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from index.corpus.passages import Sentence, split_sentences
+from index.crosslingual.english_answer import render_english
+from index.crosslingual.glossary import Glossary
+from index.crosslingual.lexicon import Lexicon
+from index.models import Answer, Citation, EnglishLine, Hit, QueryPlan, SearchMode, SearchResult
+from index.text.analysis import query_terms
+from index.text.language import guess_language, is_han
+
+
+class AnswerSource(Protocol):
+    """All the answerer reads from a search engine (search/engine.py implements it)."""
+
+    lexicon: Lexicon | None
+
+    @property
+    def glossary(self) -> Glossary: ...
+
+    def search(self, query: str, k: int = 10, mode: SearchMode = "hybrid") -> SearchResult: ...
+
+    def embed_question(self, text: str) -> np.ndarray: ...
+
+    def embed_sentences(self, texts: list[str]) -> np.ndarray: ...
+
+    def unknown_terms(self, terms: Iterable[str]) -> set[str]: ...
+
+EVIDENCE_PASSAGES = 6  # passages read per question
+MAX_ANSWER_SENTENCES = 2
+# A second sentence joins the answer only if it scores nearly as well as the best one.
+SECOND_SENTENCE_MARGIN = 0.03
+MIN_SENTENCE_CHARS = 6
+
+
+
+@dataclass(frozen=True)
+class AnswerTuning:
+    """How sentences are scored and when the answerer abstains.
+
+    score = cosine(question, sentence) + overlap_weight * share of question terms in the
+    sentence + figure_bonus (a how-much question meets a sentence with a matching figure)
+    + rank_weight / rank of its passage. The answerer abstains when the best score is
+    under the threshold; cross-lingual pairs (an English question, Chinese evidence) get
+    their own threshold because e5 gives them systematically lower cosines. Values come
+    from benchmarks/calibrate_answers.py on benchmarks/qa_set.jsonl (docs/ANSWERS.md).
+    """
+
+    overlap_weight: float = 0.06
+    figure_bonus: float = 0.03
+    rank_weight: float = 0.05
+    threshold: float = 0.98
+    cross_lingual_threshold: float = 0.84
+    # Confidence = best score - unknown_term_penalty * share of the question's words that
+    # occur nowhere in the corpus (营业收入, 失业率, 股价 …): the corpus cannot be talking
+    # about something it never names.
+    unknown_term_penalty: float = 0.2
+
+    def score(self, similarity: float, overlap: float, figure: bool, rank: int) -> float:
+        return similarity + self.overlap_weight * overlap + (self.figure_bonus if figure else 0.0) + self.rank_weight / rank
+
+
+DEFAULT_TUNING = AnswerTuning()
+
+NO_ANSWER = {
+    "zh": "语料库中没有这个问题的答案。下面列出最接近的段落，供参考。",
+    "en": "The corpus does not say. The closest passages are listed below.",
+}
+
+_QUANTITY_QUESTION = re.compile(
+    r"多少|几|多大|多高|比例|占比|增速|增长了?百分之|how (many|much)|what (percentage|share|proportion)|"
+    r"\bgrowth\b|\bvalue\b|\bamount\b|\boutput\b|\bGDP\b|\brate\b|\btotal\b|\bnumber of\b",
+    re.I,
+)
+_NUMBER = re.compile(r"\d")
+# Units that tell what kind of figure a question wants.
+_UNIT_HINTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    (re.compile(r"增长|增速|百分|比例|占比|percent|growth|grow|rate|share|%", re.I), re.compile(r"\d+(\.\d+)?%|个百分点")),
+    (re.compile(r"元|产值|投资|金额|GDP|生产总值|value|invest|output|worth|yuan|billion|revenue", re.I), re.compile(r"\d+(\.\d+)?[万亿]?元")),
+    (re.compile(r"家|企业|compan|firms|enterprises|SMEs|businesses", re.I), re.compile(r"\d+(\.\d+)?[万]?[家户]")),
+    (re.compile(r"个|项|条|projects|chains", re.I), re.compile(r"\d+[个项条]")),
+    # "How many" alone names no unit: any counted thing will do.
+    (re.compile(r"how many", re.I), re.compile(r"\d+(\.\d+)?[万]?[个项条家户座台艘名人]")),
+)
+
+
+@dataclass
+class ScoredSentence:
+    sentence: Sentence
+    hit: Hit
+    rank: int
+    similarity: float
+    overlap: float
+    figure: bool
+    score: float
+
+
+def ask(source: AnswerSource, question: str, tuning: AnswerTuning = DEFAULT_TUNING) -> Answer:
+    started = time.perf_counter()
+    question = question.strip()
+    result = source.search(question, k=EVIDENCE_PASSAGES, mode="hybrid") if question else None
+    plan = result.plan if result is not None else None
+    lang = plan.lang if plan is not None else "en"
+    hits = result.hits if result is not None else []
+    scored = score_sentences(source, plan, hits, tuning) if plan is not None else []
+    chosen = choose_sentences(scored)
+    confidence = 0.0
+    if chosen and plan is not None:
+        unknown = unknown_term_share(source, plan, chosen[0].hit.passage.lang)
+        confidence = chosen[0].score - tuning.unknown_term_penalty * unknown
+
+    if not chosen or confidence < abstain_threshold(tuning, lang, chosen[0]):
+        return Answer(question, lang, False, NO_ANSWER.get(lang, NO_ANSWER["en"]), [], hits, confidence,
+                      took_ms=(time.perf_counter() - started) * 1000)
+    citations = [
+        Citation(
+            n=n,
+            doc_id=item.hit.passage.doc_id,
+            title=item.hit.passage.title,
+            passage_id=item.hit.passage.id,
+            quote=item.sentence.text,
+            start=item.sentence.start,
+            end=item.sentence.end,
+            url=item.hit.passage.url,
+        )
+        for n, item in enumerate(chosen, start=1)
+    ]
+    text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+    return Answer(question, lang, True, text, citations, hits, confidence,
+                  took_ms=(time.perf_counter() - started) * 1000, english=english_lines(source, lang, citations))
+
+
+def english_lines(source: AnswerSource, lang: str, citations: list[Citation]) -> list[EnglishLine]:
+    """An English question answered from Chinese quotes gets an English line per citation
+    (english_answer.py: figures, dates and key terms only; the quote follows it)."""
+    if lang != "en":
+        return []
+    return [render_english(c.quote, source.lexicon, source.glossary, c.n)
+            for c in citations if guess_language(c.quote) == "zh"]
+
+
+
+
+def unknown_term_share(source: AnswerSource, plan: QueryPlan, evidence_lang: str) -> float:
+    """Share of the question's words, in the evidence's script, that the corpus never uses.
+
+    Only words of the evidence's language count: an English question over Chinese text
+    has no Chinese words to check, and must not look unknown for that reason alone.
+    """
+    wanted_cjk = evidence_lang == "zh"
+    terms = [
+        t for t in plan.terms
+        if not t[0].isdigit() and is_han(t[0]) == wanted_cjk and (len(t) > 1 or not wanted_cjk)
+    ]
+    if not terms:
+        return 0.0
+    return len(source.unknown_terms(terms)) / len(terms)
+
+
+def abstain_threshold(tuning: AnswerTuning, question_lang: str, best: ScoredSentence) -> float:
+    same_language = best.hit.passage.lang == question_lang
+    return tuning.threshold if same_language else tuning.cross_lingual_threshold
+
+
+def score_sentences(
+    source: AnswerSource, plan: QueryPlan, hits: list[Hit], tuning: AnswerTuning = DEFAULT_TUNING
+) -> list[ScoredSentence]:
+    """Every sentence of the evidence passages, scored against the question."""
+    candidates: list[tuple[Sentence, Hit, int]] = []
+    for rank, hit in enumerate(hits, start=1):
+        for sentence in split_sentences(hit.passage.text, hit.passage.start):
+            if len(sentence.text) >= MIN_SENTENCE_CHARS:
+                candidates.append((sentence, hit, rank))
+    if not candidates:
+        return []
+    question = plan.text
+    # The question as typed, not the plan's vector text: the tuning was calibrated on it.
+    question_vector = source.embed_question(question)
+    sentence_vectors = source.embed_sentences([s.text for s, _, _ in candidates])
+    similarities = sentence_vectors @ question_vector
+    terms = set(plan.terms)
+    quantity = bool(_QUANTITY_QUESTION.search(question))
+    wanted_units = [unit for hint, unit in _UNIT_HINTS if hint.search(question)]
+
+    scored = []
+    for (sentence, hit, rank), similarity in zip(candidates, similarities):
+        sentence_terms = set(query_terms(sentence.text))
+        overlap = len(terms & sentence_terms) / len(terms) if terms else 0.0
+        figure = quantity and _has_wanted_figure(sentence.text, wanted_units)
+        score = tuning.score(float(similarity), overlap, figure, rank)
+        scored.append(ScoredSentence(sentence, hit, rank, float(similarity), overlap, figure, score))
+    scored.sort(key=lambda s: -s.score)
+    return scored
+
+
+def _has_wanted_figure(text: str, wanted_units: list[re.Pattern[str]]) -> bool:
+    if not _NUMBER.search(text):
+        return False
+    return not wanted_units or any(unit.search(text) for unit in wanted_units)
+
+
+def choose_sentences(scored: list[ScoredSentence]) -> list[ScoredSentence]:
+    """The best sentence, plus a runner-up that is nearly as good and says something else."""
+    chosen: list[ScoredSentence] = []
+    for item in scored:
+        if len(chosen) == MAX_ANSWER_SENTENCES:
+            break
+        if chosen and item.score < chosen[0].score - SECOND_SENTENCE_MARGIN:
+            break
+        if any(_same_span(item, other) for other in chosen):
+            continue
+        chosen.append(item)
+    return chosen
+
+
+def _same_span(a: ScoredSentence, b: ScoredSentence) -> bool:
+    """Overlapping passages repeat sentences; a quote must not appear twice."""
+    same_doc = a.hit.passage.doc_id == b.hit.passage.doc_id
+    return same_doc and a.sentence.start < b.sentence.end and b.sentence.start < a.sentence.end

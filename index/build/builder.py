@@ -1,0 +1,149 @@
+"""Build the whole index from corpus folders: load, split, keyword-index, embed, publish."""
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from index.build.artifacts import (
+    DOCUMENTS_FILE,
+    KEYWORD_FOLDER,
+    PASSAGES_FILE,
+    SECOND_VECTORS_FILE,
+    SUGGESTIONS_FILE,
+    USER_DICTIONARY,
+    VECTORS_FILE,
+    write_jsonl,
+)
+from index.corpus.loader import LoadProblem, load_corpus
+from index.corpus.passages import split_passages, split_sentences
+from index.crosslingual.glossary import GLOSSARY_FILE
+from index.env import second_encoder_enabled
+from index.keyword.suggest import build_vocabulary, save_vocabulary
+from index.keyword.whoosh_index import build_keyword_index
+from index.models import Passage
+from index.storage.layout import DataLayout, build_lock, new_build_folder, publish_build, sentence_cache_path
+from index.text.analysis import load_user_dictionary
+from index.vector.cache import EmbeddingCache
+from index.vector.encoder import Encoder
+from index.vector.second_encoder import UseEncoder
+
+# Up to this size the build also embeds every sentence, so answers need no model work
+# beyond the question; above it sentences are embedded when first read (and kept in memory).
+SENTENCE_PRECOMPUTE_LIMIT = 5_000
+
+# progress(stage, total) -> a callable advancing that stage by n; None means no display.
+ProgressFactory = Callable[[str, int], Callable[[int], None]]
+
+
+class BuildError(RuntimeError):
+    """The build cannot produce a usable index (the previous one keeps serving)."""
+
+
+@dataclass
+class BuildSummary:
+    build_dir: Path
+    documents: int
+    passages: int
+    skipped: list[LoadProblem]
+    seconds: float
+    embedded: int  # passages run through the model; the rest came from the cache
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+
+def build_index(
+    corpus_dir: Path,
+    data_dir: Path,
+    encoder: Encoder | None = None,
+    progress: ProgressFactory | None = None,
+    second_encoder: Encoder | None = None,
+) -> BuildSummary:
+    """Build from `corpus_dir` plus the documents added to `data_dir`, then switch to it.
+
+    `second_encoder` defaults to USE (second_encoder.py) unless SECOND_ENCODER=off."""
+    layout = DataLayout(data_dir)
+    started = time.perf_counter()
+    stages: dict[str, float] = {}
+    with build_lock(layout):
+        t = time.perf_counter()
+        loaded = load_corpus([corpus_dir, layout.added])
+        if not loaded.documents:
+            raise BuildError(f"no readable documents in {corpus_dir} ({len(loaded.problems)} skipped)")
+        user_dictionary = corpus_dir / USER_DICTIONARY
+        load_user_dictionary(user_dictionary)
+        passages = [p for doc in loaded.documents for p in split_passages(doc)]
+        stages["parse"] = time.perf_counter() - t
+
+        folder = new_build_folder(layout)
+        for name in (USER_DICTIONARY, GLOSSARY_FILE):
+            if (corpus_dir / name).is_file():
+                shutil.copyfile(corpus_dir / name, folder / name)
+
+        t = time.perf_counter()
+        build_keyword_index(folder / KEYWORD_FOLDER, passages, _stage(progress, "keyword index", len(passages)))
+        stages["keyword"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        encoder = encoder or Encoder(data_dir)
+        cache = EmbeddingCache(layout.cache / f"passages-{encoder.name}.npz")
+        cached_before = len(cache)
+        vectors = encoder.encode_passages(
+            [p.text for p in passages], cache, _stage(progress, "embeddings", len(passages))
+        )
+        cache.save()
+        np.save(folder / VECTORS_FILE, vectors)
+        _embed_second(data_dir, layout, folder, passages, second_encoder, progress)
+        if len(passages) <= SENTENCE_PRECOMPUTE_LIMIT:
+            sentences = sorted({s.text for p in passages for s in split_sentences(p.text)})
+            sentence_cache = EmbeddingCache(sentence_cache_path(layout, encoder.name))
+            encoder.encode_passages(sentences, sentence_cache, _stage(progress, "answer sentences", len(sentences)))
+            sentence_cache.save()
+        stages["embed"] = time.perf_counter() - t
+
+        write_jsonl(folder / DOCUMENTS_FILE, (d.to_dict() for d in loaded.documents))
+        write_jsonl(folder / PASSAGES_FILE, (p.to_dict() for p in passages))
+        save_vocabulary(folder / SUGGESTIONS_FILE, build_vocabulary(loaded.documents))
+        publish_build(
+            layout,
+            folder,
+            {
+                "documents": len(loaded.documents),
+                "passages": len(passages),
+                "model": encoder.name,
+                "skipped": [str(p) for p in loaded.problems],
+                "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            },
+        )
+    return BuildSummary(
+        build_dir=layout.current_build() or folder,
+        documents=len(loaded.documents),
+        passages=len(passages),
+        skipped=loaded.problems,
+        seconds=time.perf_counter() - started,
+        embedded=len(cache) - cached_before,
+        stage_seconds=stages,
+    )
+
+
+def _embed_second(
+    data_dir: Path, layout: DataLayout, folder: Path, passages: list[Passage],
+    encoder: Encoder | None, progress: ProgressFactory | None,
+) -> None:
+    """The second encoder's passage vectors (vectors-use.npy), cached like e5's."""
+    if encoder is None:
+        if not second_encoder_enabled():
+            return
+        encoder = UseEncoder(data_dir)
+    cache = EmbeddingCache(layout.cache / f"passages-{encoder.name}.npz")
+    vectors = encoder.encode_passages([p.text for p in passages], cache,
+                                      _stage(progress, "second encoder", len(passages)))
+    cache.save()
+    np.save(folder / SECOND_VECTORS_FILE, vectors)
+
+
+def _stage(progress: ProgressFactory | None, name: str, total: int) -> Callable[[int], None] | None:
+    return progress(name, total) if progress else None

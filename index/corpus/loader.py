@@ -1,0 +1,297 @@
+"""Read a corpus folder into Documents, reporting (not raising on) files that cannot be read.
+
+Formats:
+- `.md` / `.txt`: optional YAML front matter between `---` lines; `#` headings and
+  `> ` photo captions are kept as structure, everything else is paragraphs.
+- `.html` / `.htm`: the <title> (or first <h1>) and the visible text of the body.
+- `.jsonl`: one document per line with `id`, `title`, `text` and optional metadata.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from index.corpus.html_text import extract_html
+from index.models import Block, BlockKind, Document
+from index.text.dates import DATE_HINT, is_partial_date
+from index.text.language import guess_language, has_han
+
+SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".jsonl")
+# Files in a corpus folder that are about the corpus, not part of it.
+IGNORED_NAMES = {"README.md", "readme.md", "userdict.txt", "LICENSE", "LICENSE.md"}
+KNOWN_KEYS = {"id", "title", "text", "date", "source", "district", "lang", "url"}
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+
+
+@dataclass(frozen=True)
+class LoadProblem:
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass
+class LoadResult:
+    documents: list[Document] = field(default_factory=list)
+    problems: list[LoadProblem] = field(default_factory=list)
+
+
+class BadDocument(ValueError):
+    """A file or line that cannot become a Document; the message is shown to the user."""
+
+
+def corpus_files(folders: Iterable[Path]) -> list[Path]:
+    """Every loadable file under the folders, in a stable order."""
+    found: list[Path] = []
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if (
+                path.is_file()
+                and path.suffix.lower() in SUPPORTED_SUFFIXES
+                and path.name not in IGNORED_NAMES
+                and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+            ):
+                found.append(path)
+    return found
+
+
+def load_corpus(folders: Iterable[Path]) -> LoadResult:
+    """Load every document; a broken file is reported and skipped, the rest still load.
+
+    A duplicate id is a problem too: the first file wins, so a stray copy cannot
+    silently replace an article.
+    """
+    result = LoadResult()
+    seen: dict[str, str] = {}
+    for path in corpus_files(folders):
+        docs, problems = load_file(path)
+        result.problems.extend(problems)
+        for doc in docs:
+            if doc.id in seen:
+                result.problems.append(
+                    LoadProblem(str(path), f"duplicate document id {doc.id!r} (first in {seen[doc.id]})")
+                )
+                continue
+            seen[doc.id] = str(path)
+            result.documents.append(doc)
+    return result
+
+
+def load_file(path: Path) -> tuple[list[Document], list[LoadProblem]]:
+    """Documents in one file, and what was wrong with it (at most one problem per line)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return [], [LoadProblem(str(path), f"cannot read file: {exc.strerror or exc}")]
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return [], [LoadProblem(str(path), f"not UTF-8 text (bad byte at offset {exc.start})")]
+    if "\x00" in content:
+        return [], [LoadProblem(str(path), "binary file (contains NUL bytes)")]
+
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        return _load_jsonl(path, content)
+    try:
+        if suffix in (".html", ".htm"):
+            doc = _document_from_html(path, content)
+        else:
+            doc = _document_from_markdown(path, content)
+    except BadDocument as exc:
+        return [], [LoadProblem(str(path), str(exc))]
+    return [doc], []
+
+
+def _load_jsonl(path: Path, content: str) -> tuple[list[Document], list[LoadProblem]]:
+    docs: list[Document] = []
+    problems: list[LoadProblem] = []
+    for line_no, line in enumerate(content.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise BadDocument("a line must be a JSON object")
+            docs.append(document_from_record(record, path=f"{path}:{line_no}"))
+        except json.JSONDecodeError as exc:
+            problems.append(LoadProblem(f"{path}:{line_no}", f"malformed JSON ({exc.msg})"))
+        except BadDocument as exc:
+            problems.append(LoadProblem(f"{path}:{line_no}", str(exc)))
+    return docs, problems
+
+
+def document_from_record(record: dict[str, Any], path: str = "") -> Document:
+    """A Document from a JSON object (a `.jsonl` line or an API upload)."""
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise BadDocument("missing or empty 'text'")
+    title = record.get("title")
+    if title is not None and not isinstance(title, str):
+        raise BadDocument("'title' must be a string")
+    meta = {k: v for k, v in record.items() if k not in KNOWN_KEYS}
+    return _make_document(
+        front={k: record[k] for k in KNOWN_KEYS - {"text"} if k in record},
+        blocks=parse_markdown_blocks(text),
+        path=path,
+        meta=meta,
+        fallback_id_seed=path or text,
+    )
+
+
+def _document_from_markdown(path: Path, content: str) -> Document:
+    front, body = split_front_matter(content)
+    meta = {k: v for k, v in front.items() if k not in KNOWN_KEYS}
+    return _make_document(front, parse_markdown_blocks(body), str(path), meta, fallback_id_seed=path.stem)
+
+
+def _document_from_html(path: Path, content: str) -> Document:
+    title, pieces = extract_html(content)
+    blocks = _blocks_from_pieces(pieces)
+    return _make_document({"title": title}, blocks, str(path), {}, fallback_id_seed=path.stem)
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """SafeLoader that keeps dates as text: PyYAML builds date objects itself and raises a bare
+    ValueError on 2024-13-45; as text, every date gets the same check and message."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def split_front_matter(content: str) -> tuple[dict[str, Any], str]:
+    """YAML front matter (or {}) and the body after it."""
+    match = _FRONT_MATTER.match(content)
+    if not match:
+        if content.startswith("---\n"):
+            raise BadDocument("front matter opened with '---' but never closed")
+        return {}, content
+    try:
+        front = yaml.load(match.group(1), Loader=_FrontMatterLoader) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark else ""
+        raise BadDocument(f"bad YAML front matter{where}: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(front, dict):
+        raise BadDocument("front matter must be a YAML mapping of keys to values")
+    return front, content[match.end():]
+
+
+def parse_markdown_blocks(body: str) -> list[Block]:
+    """Headings, captions and paragraphs; a paragraph is a run of non-blank lines."""
+    pieces: list[tuple[BlockKind, str, int]] = []
+    paragraph: list[str] = []
+
+    def flush() -> None:
+        if paragraph:
+            pieces.append(("paragraph", _join_lines(paragraph), 0))
+            paragraph.clear()
+
+    for line in body.splitlines():
+        stripped = line.strip()
+        heading = _HEADING.match(stripped)
+        if not stripped:
+            flush()
+        elif heading:
+            flush()
+            pieces.append(("heading", heading.group(2), len(heading.group(1))))
+        elif stripped.startswith(">"):
+            flush()
+            pieces.append(("caption", stripped.lstrip(">").strip(), 0))
+        else:
+            paragraph.append(stripped)
+    flush()
+    return _blocks_from_pieces(pieces)
+
+
+def _join_lines(lines: list[str]) -> str:
+    """Chinese lines join with nothing between them, English ones with a space."""
+    out = lines[0]
+    for line in lines[1:]:
+        glue = "" if has_han(out[-1:]) or has_han(line[:1]) else " "
+        out += glue + line
+    return out
+
+
+def _blocks_from_pieces(pieces: list[tuple[BlockKind, str, int]]) -> list[Block]:
+    blocks: list[Block] = []
+    offset = 0
+    for kind, text, level in pieces:
+        text = text.strip()
+        if not text:
+            continue
+        if blocks:
+            offset += 2  # the "\n\n" that joins blocks in Document.text
+        blocks.append(Block(kind=kind, text=text, start=offset, end=offset + len(text), level=level))
+        offset += len(text)
+    return blocks
+
+
+def _make_document(
+    front: dict[str, Any], blocks: list[Block], path: str, meta: dict[str, Any], fallback_id_seed: str
+) -> Document:
+    if not any(b.kind != "heading" for b in blocks):
+        raise BadDocument("document has no text")
+    text = "\n\n".join(b.text for b in blocks)
+    title = _as_text(front.get("title")) or _first_heading(blocks) or blocks[0].text[:60]
+    doc_id = _as_text(front.get("id")) or _slug(fallback_id_seed)
+    if not re.fullmatch(r"[\w.\-]{1,120}", doc_id):
+        raise BadDocument(f"bad id {doc_id!r}: use letters, digits, '-', '_' or '.' (at most 120)")
+    return Document(
+        id=doc_id,
+        title=title,
+        text=text,
+        blocks=blocks,
+        lang=_as_text(front.get("lang")) or guess_language(text),
+        date=_normalise_date(front.get("date")),
+        source=_as_text(front.get("source")),
+        district=_as_text(front.get("district")),
+        url=_as_text(front.get("url")),
+        path=path,
+        meta=_plain(meta),
+    )
+
+
+def _first_heading(blocks: list[Block]) -> str:
+    return next((b.text for b in blocks if b.kind == "heading"), "")
+
+
+def _as_text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _normalise_date(value: Any) -> str:
+    """ISO text, cut to the day ("2023-11-05T08:00" is 2023-11-05); JSON dates arrive as text too."""
+    text = _as_text(value)
+    if text and not is_partial_date(text[:10]):
+        raise BadDocument(f"bad date {text!r}: {DATE_HINT}")
+    return text[:10]
+
+
+def _plain(meta: dict[str, Any]) -> dict[str, Any]:
+    """Front matter values made JSON-safe (YAML may give dates and other objects)."""
+    return json.loads(json.dumps(meta, ensure_ascii=False, default=str))
+
+
+def _slug(seed: str) -> str:
+    ascii_part = re.sub(r"[^a-z0-9]+", "-", seed.lower()).strip("-")[:60]
+    if ascii_part and ascii_part == seed.lower():
+        return ascii_part
+    digest = hashlib.sha1(seed.encode("utf-8")).hexdigest()[:12]
+    return f"{ascii_part}-{digest}" if ascii_part else f"doc-{digest}"

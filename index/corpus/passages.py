@@ -1,0 +1,173 @@
+"""Split documents into sentences and passages that never cut a sentence.
+
+A passage stays inside one section (headings are its context, not its text), prefers to
+end at a paragraph, and holds about 150-300 "size units": one per Chinese character,
+2.5 per English word, so ~120 English words fill a passage like ~300 characters do.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.models import Block, Document, Passage
+from index.text.language import HAN
+
+MIN_SIZE = 150
+MAX_SIZE = 300
+# A "sentence" longer than this (lists without full stops, scraped pages) is split at
+# commas so no passage is unusably long; the one place we cut inside a sentence.
+HARD_MAX_SIZE = 600
+# Overlap: the last sentence of a passage cut mid-paragraph opens the next passage too,
+# when it is short enough not to dominate it.
+MAX_OVERLAP_SIZE = 90
+
+_WORD = re.compile(r"[A-Za-z0-9]+(?:[.'’-][A-Za-z0-9]+)*")
+# A sentence ends at 。！？； (plus any closing quotes/brackets), or at . ? ! followed by
+# whitespace (so 2810.29 and "U.S." inside a sentence survive).
+_SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』）)\]】\"']*|\.+[”’\"')\]]*(?=\s)|…+[”’」』]*")
+_SOFT_BREAK = re.compile(r"[，、,：:]\s*")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    start: int  # offsets into Document.text
+    end: int
+
+
+def text_size(text: str) -> float:
+    cjk = len(HAN.findall(text))
+    words = len(_WORD.findall(HAN.sub(" ", text)))
+    return cjk + 2.5 * words
+
+
+def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
+    """Sentences of `text` with offsets (plus `offset`), surrounding whitespace trimmed."""
+    sentences: list[Sentence] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        _append_trimmed(sentences, text, start, match.end(), offset)
+        start = match.end()
+    _append_trimmed(sentences, text, start, len(text), offset)
+    return [piece for s in sentences for piece in _split_overlong(s)]
+
+
+def _append_trimmed(out: list[Sentence], text: str, start: int, end: int, offset: int) -> None:
+    chunk = text[start:end]
+    stripped = chunk.strip()
+    if stripped:
+        lead = len(chunk) - len(chunk.lstrip())
+        s = start + lead + offset
+        out.append(Sentence(stripped, s, s + len(stripped)))
+
+
+def _split_overlong(sentence: Sentence) -> list[Sentence]:
+    if text_size(sentence.text) <= HARD_MAX_SIZE:
+        return [sentence]
+    pieces: list[Sentence] = []
+    start = 0
+    for match in _SOFT_BREAK.finditer(sentence.text):
+        if text_size(sentence.text[start:match.end()]) >= MAX_SIZE:
+            _append_trimmed(pieces, sentence.text, start, match.end(), sentence.start)
+            start = match.end()
+    _append_trimmed(pieces, sentence.text, start, len(sentence.text), sentence.start)
+    # No commas either (one huge token run): cut by size so nothing is unbounded.
+    out: list[Sentence] = []
+    for piece in pieces:
+        step = HARD_MAX_SIZE
+        for i in range(0, len(piece.text), step):
+            part = piece.text[i:i + step]
+            out.append(Sentence(part, piece.start + i, piece.start + i + len(part)))
+    return out
+
+
+def split_passages(doc: Document) -> list[Passage]:
+    """Passages of a document in reading order, with ids `<doc_id>-p<n>`."""
+    spans: list[tuple[list[Sentence], str]] = []
+    headings: dict[int, str] = {}
+    section: list[tuple[Block, list[Sentence]]] = []
+
+    def close_section() -> None:
+        spans.extend((group, _heading_path(headings)) for group in _group_section(section))
+        section.clear()
+
+    for block in doc.blocks:
+        if block.kind == "heading":
+            close_section()
+            headings = {lvl: h for lvl, h in headings.items() if lvl < block.level}
+            headings[block.level] = block.text
+        else:
+            section.append((block, split_sentences(block.text, block.start)))
+    close_section()
+
+    return [
+        Passage(
+            id=f"{doc.id}-p{n}",
+            doc_id=doc.id,
+            text=doc.text[group[0].start:group[-1].end],
+            start=group[0].start,
+            end=group[-1].end,
+            heading=heading,
+            title=doc.title,
+            lang=doc.lang,
+            date=doc.date,
+            source=doc.source,
+            district=doc.district,
+            url=doc.url,
+        )
+        for n, (group, heading) in enumerate(spans, start=1)
+    ]
+
+
+def _heading_path(headings: dict[int, str]) -> str:
+    return " · ".join(headings[level] for level in sorted(headings))
+
+
+def _group_section(section: list[tuple[Block, list[Sentence]]]) -> list[list[Sentence]]:
+    """Sentence groups for one section. Captions stand alone: they describe a photo."""
+    groups: list[tuple[list[Sentence], bool]] = []  # (sentences, is_caption)
+    current: list[Sentence] = []
+    size = 0.0
+
+    def emit() -> None:
+        nonlocal current, size
+        if current:
+            groups.append((current, False))
+        current, size = [], 0.0
+
+    for block, sentences in section:
+        if block.kind == "caption":
+            emit()
+            groups.append((sentences, True))
+            continue
+        for sentence in sentences:
+            s_size = text_size(sentence.text)
+            if current and size + s_size > MAX_SIZE:
+                last = current[-1]
+                emit()
+                last_size = text_size(last.text)
+                if last_size <= MAX_OVERLAP_SIZE and last_size + s_size <= MAX_SIZE:
+                    current, size = [last], last_size
+            current.append(sentence)
+            size += s_size
+        # Paragraph end: a good place to stop once the passage is big enough.
+        if size >= MIN_SIZE:
+            emit()
+    emit()
+    return _merge_small_tail(groups)
+
+
+def _merge_small_tail(groups: list[tuple[list[Sentence], bool]]) -> list[list[Sentence]]:
+    """A section ending in a short paragraph joins the previous passage if it fits."""
+    if len(groups) >= 2:
+        (tail, tail_caption), (prev, prev_caption) = groups[-1], groups[-2]
+        tail_size = sum(text_size(s.text) for s in tail)
+        prev_size = sum(text_size(s.text) for s in prev)
+        overlaps = tail[0].start <= prev[-1].start
+        if (
+            not (tail_caption or prev_caption or overlaps)
+            and tail_size < MIN_SIZE / 3
+            and prev_size + tail_size <= MAX_SIZE
+        ):
+            groups = groups[:-2] + [(prev + tail, False)]
+    return [sentences for sentences, _ in groups]

@@ -1,0 +1,152 @@
+"""Durable uploads: documents added while the app serves.
+
+An upload is checked, then written as `DATA_DIR/added/<doc_id>.md` (fsynced, atomic rename)
+*before* the caller answers, and the reindex-pending marker is set; build/reindex.py picks
+it up.
+"""
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from index.corpus.loader import (
+    SUPPORTED_SUFFIXES,
+    BadDocument,
+    document_from_record,
+    load_corpus,
+    load_file,
+)
+from index.models import Document
+from index.storage.files import write_atomic
+from index.storage.layout import DataLayout, mark_reindex_pending
+
+
+class IngestError(ValueError):
+    """Uploads refused; nothing was saved. `problems` says why, one line per file."""
+
+    def __init__(self, problems: list[str], conflict: bool = False) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+        self.conflict = conflict  # True when the only trouble is ids that already exist
+
+
+def ingest_files(data_dir: Path, uploads: list[tuple[str, bytes]], protected_ids: set[str]) -> list[Document]:
+    """Check uploaded files (name, content) in any corpus format and save their documents.
+
+    All or nothing: one bad file refuses the whole request, so a client never has to work
+    out which half of its upload landed.
+    """
+    documents: list[Document] = []
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="upload-") as scratch:
+        for n, (name, content) in enumerate(uploads):
+            suffix = Path(name).suffix.lower()
+            if suffix not in SUPPORTED_SUFFIXES:
+                problems.append(f"{name}: unsupported file type (use {', '.join(SUPPORTED_SUFFIXES)})")
+                continue
+            # One folder per file, so the document id a file without one gets from its
+            # name (loader._slug of the stem) is the same as in a corpus folder.
+            stem = re.sub(r"[\x00/\\]", "_", Path(name).stem)[:50] or "upload"
+            path = Path(scratch) / str(n) / f"{stem}{suffix}"
+            path.parent.mkdir()
+            path.write_bytes(content)
+            docs, file_problems = load_file(path)
+            # p.path is the scratch path, with ":<line>" for a JSONL line: keep the line.
+            problems.extend(f"{p.path.replace(str(path), name, 1)}: {p.reason}" for p in file_problems)
+            documents.extend(docs)
+    return _save(data_dir, documents, problems, protected_ids)
+
+
+def ingest_records(data_dir: Path, records: list[Any], protected_ids: set[str]) -> list[Document]:
+    """Check JSON documents ({"id", "title", "text", …}) and save them."""
+    documents: list[Document] = []
+    problems: list[str] = []
+    for n, record in enumerate(records):
+        try:
+            if not isinstance(record, dict):
+                raise BadDocument("must be a JSON object")
+            if not _encodable(record):
+                raise BadDocument("holds a lone surrogate (\\ud800-\\udfff), which is not text")
+            # No path: a record without an id gets one from its text, not from its position
+            # (every upload's first record would otherwise share an id and replace the last).
+            documents.append(document_from_record(record))
+        except BadDocument as exc:
+            problems.append(f"document {n}: {exc}")
+    return _save(data_dir, documents, problems, protected_ids)
+
+
+def _encodable(record: dict[str, Any]) -> bool:
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _save(data_dir: Path, documents: list[Document], problems: list[str], protected_ids: set[str]) -> list[Document]:
+    if not documents and not problems:
+        problems.append("no documents in the upload")
+    seen: set[str] = set()
+    conflicts = []
+    for doc in documents:
+        if doc.id in protected_ids:
+            conflicts.append(f"{doc.id}: id belongs to a bundled corpus document and cannot be replaced")
+        elif doc.id in seen:
+            problems.append(f"{doc.id}: id appears twice in the upload")
+        else:
+            problems.extend(f"{doc.id}: {why}" for why in _stored_form_problems(doc))
+        seen.add(doc.id)
+    if problems or conflicts:
+        raise IngestError(problems + conflicts, conflict=not problems)
+    added = DataLayout(data_dir).added
+    for doc in documents:
+        write_atomic(added / f"{doc.id}.md", document_to_markdown(doc))
+    mark_reindex_pending(data_dir)
+    return documents
+
+
+def _stored_form_problems(doc: Document) -> list[str]:
+    """Why `doc` would not come back the same from `added/<id>.md` at the next build.
+
+    A 202 promises the document will be served: one the build would skip (a NUL in its text,
+    an id making a hidden or ignored file name such as `.x` or `README`) or change must be
+    refused now, not dropped later with a line in the build log.
+    """
+    with tempfile.TemporaryDirectory(prefix="stored-") as scratch:
+        (Path(scratch) / f"{doc.id}.md").write_text(document_to_markdown(doc), encoding="utf-8")
+        loaded = load_corpus([Path(scratch)])
+    if loaded.problems:
+        return [p.reason for p in loaded.problems]
+    if [(d.id, d.title, d.text) for d in loaded.documents] != [(doc.id, doc.title, doc.text)]:
+        return [("cannot be stored as a corpus file unchanged (its id names a file the build skips, or its "
+                 "text does not survive the round trip)")]
+    return []
+
+
+def document_to_markdown(doc: Document) -> str:
+    """The project's own format, so an added document rebuilds exactly like a bundled one."""
+    import yaml
+
+    front: dict[str, Any] = {"id": doc.id, "title": doc.title, "lang": doc.lang}
+    for key in ("date", "source", "district", "url"):
+        if getattr(doc, key):
+            front[key] = getattr(doc, key)
+    front.update(doc.meta)
+    parts = []
+    for block in doc.blocks:
+        if block.kind == "heading":
+            parts.append("#" * max(1, block.level or 2) + " " + block.text)
+        elif block.kind == "caption":
+            parts.append("> " + block.text)
+        else:
+            parts.append(block.text)
+    header = yaml.safe_dump(front, allow_unicode=True, sort_keys=False)
+    return f"---\n{header}---\n\n" + "\n\n".join(parts) + "\n"
+
+
+def corpus_ids(corpus_dir: Path) -> set[str]:
+    """Ids of the documents in a corpus folder: uploads may add or replace their own, not these."""
+    return {doc.id for doc in load_corpus([corpus_dir]).documents}

@@ -1,0 +1,119 @@
+"""The Whoosh keyword index: BM25F over title, heading and text, with the bilingual analyzer."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import scoring
+from whoosh.fields import ID, TEXT, Schema
+from whoosh.query import And, Or, Query, Term, TermRange
+
+from index.filters import date_bounds, date_key
+from index.models import Passage, RankedList, SearchFilters
+from index.text.analysis import bilingual_analyzer
+
+# Title and heading words say what a whole passage is about, so they weigh more.
+TITLE_BOOST = 2.0
+HEADING_BOOST = 1.5
+SEARCH_FIELDS = ("title", "heading", "text")
+NAME = "keyword"  # the name of its RankedList, as fusion weighs it
+# A 10,000-character query would become thousands of OR-ed terms; the first ones say
+# what the user wants and keep the search fast.
+MAX_QUERY_TERMS = 48
+
+
+def passage_schema() -> Schema:
+    analyzer = bilingual_analyzer()
+    return Schema(
+        passage_id=ID(stored=True, unique=True),
+        doc_id=ID(stored=True),
+        title=TEXT(analyzer=analyzer, field_boost=TITLE_BOOST),
+        heading=TEXT(analyzer=analyzer, field_boost=HEADING_BOOST),
+        text=TEXT(analyzer=analyzer),
+        source=ID,
+        district=ID,
+        lang=ID,
+        date=ID,
+    )
+
+
+def build_keyword_index(
+    folder: Path, passages: Iterable[Passage], on_progress: Callable[[int], None] | None = None
+) -> None:
+    """Write a fresh index into `folder` (which must be new or empty)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ix = whoosh_index.create_in(str(folder), passage_schema())
+    writer = ix.writer(limitmb=256)
+    try:
+        for passage in passages:
+            writer.add_document(
+                passage_id=passage.id,
+                doc_id=passage.doc_id,
+                title=passage.title,
+                heading=passage.heading,
+                text=passage.text,
+                source=passage.source,
+                district=passage.district,
+                lang=passage.lang,
+                date=date_key(passage.date),
+            )
+            if on_progress:
+                on_progress(1)
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+
+
+class KeywordIndex:
+    """Read side of the index. Opens a searcher per call: Whoosh readers are cheap, and
+    never holding one means a rebuilt index can replace this one at any time."""
+
+    def __init__(self, folder: Path) -> None:
+        self._index = whoosh_index.open_dir(str(folder))
+        self._weighting = scoring.BM25F(B=0.75, K1=1.2)
+
+    def search(self, terms: Sequence[str], limit: int, filters: SearchFilters | None = None) -> RankedList:
+        """Top passages for the analyzer's `terms` (QueryPlan.keyword_terms), with the
+        number of passages that match in all.
+
+        The query is built term by term, never parsed as Whoosh syntax, so quotes, brackets,
+        AND/OR/NOT, `field:` or `*` in user text are plain words.
+        """
+        query = build_query(terms)
+        if query is None:
+            return RankedList(NAME, (), (), matched=0)
+        with self._index.searcher(weighting=self._weighting) as searcher:
+            results = searcher.search(query, limit=max(1, limit), filter=filter_query(filters))
+            return RankedList(NAME, tuple(hit["passage_id"] for hit in results),
+                              tuple(float(hit.score) for hit in results), matched=len(results))
+
+    def unknown_terms(self, terms: Iterable[str]) -> set[str]:
+        """The terms that occur nowhere in the corpus."""
+        with self._index.reader() as reader:
+            return {t for t in terms if not any(reader.doc_frequency(f, t) for f in SEARCH_FIELDS)}
+
+    def doc_count(self) -> int:
+        return self._index.doc_count()
+
+
+def build_query(terms: Sequence[str]) -> Query | None:
+    terms = list(terms)[:MAX_QUERY_TERMS]
+    if not terms:
+        return None
+    return Or([Term(field, term) for term in terms for field in SEARCH_FIELDS])
+
+
+def filter_query(filters: SearchFilters | None) -> Query | None:
+    if filters is None or filters.is_empty():
+        return None
+    parts: list[Query] = []
+    if filters.source:
+        parts.append(Term("source", filters.source))
+    if filters.district:
+        parts.append(Term("district", filters.district))
+    low, high = date_bounds(filters)
+    if low or high:
+        parts.append(TermRange("date", low, high))
+    return And(parts)

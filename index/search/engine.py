@@ -1,0 +1,290 @@
+"""Hybrid search over the current build: keyword + vector, fused, filtered, paged."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.build.artifacts import (
+    KEYWORD_FOLDER,
+    SECOND_VECTORS_FILE,
+    SUGGESTIONS_FILE,
+    USER_DICTIONARY,
+    VECTORS_FILE,
+    read_documents,
+    read_passages,
+)
+from index.crosslingual.glossary import GLOSSARY_FILE, Glossary
+from index.crosslingual.lexicon import Lexicon, load_lexicon
+from index.keyword.suggest import Suggester
+from index.keyword.whoosh_index import KeywordIndex
+from index.models import (
+    SEARCH_MODES,
+    Document,
+    Facets,
+    Hit,
+    Passage,
+    QueryPlan,
+    RankedList,
+    SearchFilters,
+    SearchMode,
+    SearchResult,
+)
+from index.search.config import SearchConfig
+from index.search.facets import corpus_facets
+from index.search.fusion import KEYWORD, SECOND_VECTOR, VECTOR, fuse, fusion_weights, uses_second_vector
+from index.search.query_plan import plan_query
+from index.storage.layout import DataLayout, sentence_cache_path
+from index.text.analysis import load_user_dictionary
+from index.text.highlight import make_snippet
+from index.vector.cache import EmbeddingCache
+from index.vector.encoder import Encoder
+from index.vector.second_encoder import UseEncoder
+from index.vector.vector_index import VectorIndex
+
+logger = logging.getLogger(__name__)
+
+
+class IndexNotBuilt(RuntimeError):
+    """No build has been published in the data directory yet."""
+
+
+@dataclass(frozen=True)
+class LoadedBuild:
+    """Everything one build serves; replaced as a whole, so a request never mixes builds."""
+
+    marker: str
+    folder: Path
+    keyword: KeywordIndex
+    vectors: VectorIndex
+    passages: list[Passage]
+    position: dict[str, int]  # passage id -> row in `passages` and `vectors`
+    documents: dict[str, Document]
+    suggester: Suggester
+    glossary: Glossary
+    second_vectors: VectorIndex | None  # USE vectors, when the build made them
+    languages: frozenset[str]  # of the passages
+    main_language: str  # the language most passages are in
+    facets: Facets
+
+    @classmethod
+    def open(cls, folder: Path, marker: str) -> LoadedBuild:
+        load_user_dictionary(folder / USER_DICTIONARY)
+        passages = read_passages(folder)
+        documents = read_documents(folder)
+        second = folder / SECOND_VECTORS_FILE
+        counts = Counter(p.lang for p in passages)
+        return cls(
+            marker=marker,
+            folder=folder,
+            keyword=KeywordIndex(folder / KEYWORD_FOLDER),
+            vectors=VectorIndex(np.load(folder / VECTORS_FILE), passages, VECTOR),
+            passages=passages,
+            position={p.id: i for i, p in enumerate(passages)},
+            documents={d.id: d for d in documents},
+            suggester=Suggester.load(folder / SUGGESTIONS_FILE),
+            glossary=Glossary.load(folder / GLOSSARY_FILE),
+            second_vectors=VectorIndex(np.load(second), passages, SECOND_VECTOR) if second.is_file() else None,
+            languages=frozenset(counts),
+            main_language=counts.most_common(1)[0][0] if counts else "zh",
+            facets=corpus_facets(documents, passages),
+        )
+
+
+class SearchEngine:
+    """The library's front door for search: `search`, documents, suggestions, and the few
+    reads the answerer needs (answer/answerer.py's AnswerSource)."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        encoder: Encoder | None = None,
+        config: SearchConfig | None = None,
+        second_encoder: Encoder | None = None,
+    ) -> None:
+        self.layout = DataLayout(data_dir)
+        self.encoder = encoder or Encoder(data_dir)
+        self.config = config or SearchConfig()
+        # Loads its model on first use, so an engine that never sees a cross-lingual query
+        # (or has the second encoder turned off) never pays for it.
+        self.second_encoder = second_encoder or UseEncoder(data_dir)
+        # Loaded now, before gunicorn forks its workers (they then share it).
+        self.lexicon: Lexicon | None = load_lexicon(data_dir) if self.config.lexicon else None
+        self._build: LoadedBuild | None = None
+        # Sentence vectors for the answerer; the build fills it, requests only read it
+        # (new sentences are kept in memory, so workers never race to write the file).
+        self._sentence_cache = EmbeddingCache(sentence_cache_path(self.layout, self.encoder.name))
+        self._reload_lock = threading.Lock()
+        self._unopenable_marker = ""
+        self.refresh()
+        if self._build is None:
+            raise IndexNotBuilt(f"no index in {data_dir}: run `python -m index build` first")
+
+    @staticmethod
+    def has_index(data_dir: Path) -> bool:
+        return DataLayout(data_dir).current_build() is not None
+
+    @property
+    def build(self) -> LoadedBuild:
+        assert self._build is not None
+        return self._build
+
+    def refresh(self) -> bool:
+        """Switch to a newer build if one was published; True if it switched.
+
+        Cheap enough to call per request (one small file read). A build that fails to
+        open is not switched to: the current one keeps serving.
+        """
+        marker = self.layout.current_marker()
+        if marker in (self._serving_marker(), self._unopenable_marker):
+            return False
+        with self._reload_lock:
+            if marker in (self._serving_marker(), self._unopenable_marker):
+                return False
+            folder = self.layout.current_build()
+            if folder is None:
+                return False
+            try:
+                build = LoadedBuild.open(folder, marker)
+            except Exception:
+                if self._build is None:
+                    raise
+                # Remembered, so a broken build costs one failed open, not one per request.
+                self._unopenable_marker = marker
+                logger.exception("cannot open build %s; still serving %s", marker, self._build.marker)
+                return False
+            self._build = build
+            self._sentence_cache = EmbeddingCache(sentence_cache_path(self.layout, self.encoder.name))
+            return True
+
+    def _serving_marker(self) -> str | None:
+        return self._build.marker if self._build is not None else None
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        mode: SearchMode = "hybrid",
+        filters: SearchFilters | None = None,
+        offset: int = 0,
+    ) -> SearchResult:
+        if mode not in SEARCH_MODES:
+            raise ValueError(f"mode must be one of {', '.join(SEARCH_MODES)}")
+        started = time.perf_counter()
+        build = self.build  # one build for the whole request, even if a reload happens meanwhile
+        plan = self.plan_query(query, build)
+        depth = max(offset + k, self.config.candidates)
+        lists = {ranked.name: ranked for ranked in self.ranked_lists(plan, mode, depth, filters, build)}
+        keyword = lists.get(KEYWORD, RankedList(KEYWORD, (), (), matched=0))
+        vector = lists.get(VECTOR, RankedList(VECTOR, (), ()))
+        keyword_total = keyword.matched or 0
+        if mode == "keyword":
+            ranked = list(zip(keyword.ids, keyword.scores))
+            total = keyword_total
+        elif mode == "vector":
+            ranked = list(zip(vector.ids, vector.scores))
+            total = len(ranked)
+        else:
+            ranked = fuse(list(lists.values()), self.config, plan.cross_lingual)
+            total = max(len(ranked), keyword_total)
+
+        terms = set(plan.keyword_terms)
+        keyword_score, vector_score = keyword.score_of(), vector.score_of()
+        keyword_rank, vector_rank = keyword.rank_of(), vector.rank_of()
+        hits = []
+        for pid, score in ranked[offset:offset + k]:
+            passage = build.passages[build.position[pid]]
+            hits.append(Hit(
+                passage=passage,
+                score=score,
+                snippet=make_snippet(passage.text, terms),
+                keyword_score=keyword_score.get(pid),
+                vector_score=vector_score.get(pid),
+                keyword_rank=keyword_rank.get(pid),
+                vector_rank=vector_rank.get(pid),
+            ))
+        return SearchResult(query, mode, total, hits, took_ms=(time.perf_counter() - started) * 1000,
+                            keyword_matches=None if mode == "vector" else keyword_total,
+                            plan=plan if plan.text else None)
+
+    def plan_query(self, query: str, build: LoadedBuild | None = None) -> QueryPlan:
+        """The one place a query is expanded: what the keyword side searches (the query plus
+        its terms in the other language: glossary, then CC-CEDICT) and what the encoders
+        embed (the query plus its glossary terms: "GDP" + 地区生产总值 embeds close to the
+        Chinese passage where the English alone did not; rank 43 of 48 -> rank 1)."""
+        build = build or self.build
+        return plan_query(query, build.languages, build.main_language, build.glossary, self.lexicon,
+                          self.config.translation)
+
+    def expand_query(self, query: str) -> str:
+        """The text the encoders embed for `query` (benchmarks batch-embed these)."""
+        return self.plan_query(query).vector_text
+
+    def ranked_lists(
+        self, plan: QueryPlan, mode: SearchMode, depth: int, filters: SearchFilters | None = None,
+        build: LoadedBuild | None = None,
+    ) -> list[RankedList]:
+        """Each list the mode fuses: "keyword" (BM25F), "vector" (e5 cosine) and, for a
+        cross-lingual hybrid query with a second encoder, "second_vector" (USE cosine)."""
+        build = build or self.build
+        if not plan.text:
+            return []
+        lists: list[RankedList] = []
+        if mode in ("keyword", "hybrid"):
+            lists.append(build.keyword.search(plan.keyword_terms, depth, filters))
+        if mode in ("vector", "hybrid"):
+            lists.append(build.vectors.search(self.encoder.encode_query(plan.vector_text), depth, filters))
+        second = build.second_vectors
+        if mode == "hybrid" and second is not None and uses_second_vector(self.config, plan.cross_lingual):
+            lists.append(second.search(self.second_encoder.encode_query(plan.vector_text), depth, filters))
+        return lists
+
+    def fusion_weights(self, plan: QueryPlan, build: LoadedBuild | None = None) -> dict[str, float]:
+        """The weights hybrid search fuses this query's lists with (fusion.fusion_weights)."""
+        build = build or self.build
+        available = {KEYWORD, VECTOR} | ({SECOND_VECTOR} if build.second_vectors is not None else set())
+        return fusion_weights(self.config, plan.cross_lingual, available)
+
+    # What the answerer reads (answer/answerer.py's AnswerSource), and nothing more.
+
+    def embed_question(self, text: str) -> np.ndarray:
+        return self.encoder.encode_query(text)
+
+    def embed_sentences(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of answer-candidate sentences; the build embedded the corpus's ones."""
+        return self.encoder.encode_passages(texts, self._sentence_cache)
+
+    def unknown_terms(self, terms: Iterable[str]) -> set[str]:
+        """The terms no passage of the current build contains."""
+        return self.build.keyword.unknown_terms(terms)
+
+    @property
+    def glossary(self) -> Glossary:
+        return self.build.glossary
+
+    # Documents, passages and suggestions of the current build.
+
+    def document(self, doc_id: str) -> Document | None:
+        return self.build.documents.get(doc_id)
+
+    def documents(self) -> list[Document]:
+        return list(self.build.documents.values())
+
+    def passages_of(self, doc_id: str) -> list[Passage]:
+        return [p for p in self.build.passages if p.doc_id == doc_id]
+
+    def passage(self, passage_id: str) -> Passage | None:
+        row = self.build.position.get(passage_id)
+        return None if row is None else self.build.passages[row]
+
+    def facets(self) -> Facets:
+        return self.build.facets
+
+    def suggest(self, prefix: str, limit: int = 8) -> list[str]:
+        return self.build.suggester.suggest(prefix, limit)

@@ -1,0 +1,50 @@
+"""What each side of the search looks for, decided once per query.
+
+An English question over Chinese articles cannot match a single Chinese keyword as typed,
+so the keyword side also searches the question's terms in the other language (the domain
+glossary first, then CC-CEDICT: query_translation.py), appended to the same query, so
+BM25 still weighs every term by its rarity. The vector side embeds the question plus the
+glossary's terms only: on XQuAD the general lexicon's terms lowered hybrid quality there
+(docs/BENCHMARKS.md), while the glossary's lifted the qa_set.
+
+A query is cross-lingual when its language is not the corpus's main language; fusion then
+leans on the vectors and, when built, on the second encoder (fusion.fusion_weights).
+"""
+from __future__ import annotations
+
+from index.crosslingual.glossary import Glossary
+from index.crosslingual.lexicon import Lexicon
+from index.crosslingual.query_translation import DEFAULT_LIMITS, TranslationLimits, chinese_terms, english_terms
+from index.models import QueryPlan
+from index.text.analysis import query_terms
+from index.text.language import guess_language
+
+
+def plan_query(
+    query: str,
+    languages: frozenset[str],
+    main_language: str,
+    glossary: Glossary | None,
+    lexicon: Lexicon | None,
+    limits: TranslationLimits = DEFAULT_LIMITS,
+) -> QueryPlan:
+    """`languages`: the languages the corpus has passages in; `lexicon` None turns the
+    general lexicon off (the glossary still applies, as before it existed)."""
+    query = query.strip()
+    if not query:
+        return QueryPlan("", "en", "", "", False)
+    lang = guess_language(query)
+    glossed = glossary.translate_terms(query) if glossary is not None and lang == "en" else []
+    vector_text = _joined(query, glossed)
+    translated: list[str] = list(glossed)
+    if lang == "en" and "zh" in languages:
+        translated = chinese_terms(query, lexicon, glossary, limits)
+    elif lang == "zh" and "en" in languages:
+        translated = english_terms(query, lexicon, glossary, limits)
+    keyword_text = _joined(query, translated)
+    return QueryPlan(query, lang, keyword_text, vector_text, lang != main_language, tuple(translated),
+                     terms=tuple(query_terms(query)), keyword_terms=tuple(query_terms(keyword_text)))
+
+
+def _joined(query: str, terms: list[str]) -> str:
+    return f"{query} {' '.join(terms)}" if terms else query

@@ -1,0 +1,132 @@
+"""Where built artifacts live, and how a new build replaces the old one atomically.
+
+    DATA_DIR/
+      CURRENT                 name of the build being served (replaced with os.replace)
+      builds/<build-id>/      one complete build: keyword/, passages.jsonl, vectors.npy, …
+      builds/.tmp-<id>/       a build in progress; never served, swept by the next build
+      cache/                  passage vectors by content hash
+      models/                 the converted embedding model
+      added/                  documents added with `add` or the admin API (kept across rebuilds)
+
+A build writes everything into `.tmp-<id>`, renames it to `<id>` (atomic on one file
+system) and only then rewrites CURRENT. A process killed at any point before that leaves
+CURRENT pointing at the old, complete build.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from index.storage.files import fsync_dir, write_atomic
+
+BUILD_FORMAT = 1
+PENDING_FILE = "reindex.pending"  # uploads are waiting for a build
+KEEP_OLD_BUILDS = 2  # a worker that has not yet noticed a switch still reads the previous one
+
+
+@dataclass(frozen=True)
+class DataLayout:
+    root: Path
+
+    @property
+    def builds(self) -> Path:
+        return self.root / "builds"
+
+    @property
+    def current_file(self) -> Path:
+        return self.root / "CURRENT"
+
+    @property
+    def cache(self) -> Path:
+        return self.root / "cache"
+
+    @property
+    def added(self) -> Path:
+        return self.root / "added"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.root / "build.lock"
+
+    def current_build(self) -> Path | None:
+        """The folder CURRENT names, or None when nothing was ever built."""
+        try:
+            name = self.current_file.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        folder = self.builds / name
+        return folder if name and (folder / "manifest.json").is_file() else None
+
+    def current_marker(self) -> str:
+        """Cheap to read on every request: changes whenever a new build is switched in."""
+        try:
+            return self.current_file.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return ""
+
+
+def sentence_cache_path(layout: DataLayout, model_name: str) -> Path:
+    return layout.cache / f"sentences-{model_name}.npz"
+
+
+@contextmanager
+def build_lock(layout: DataLayout) -> Iterator[None]:
+    """One build at a time per data directory; released by the OS if the process dies."""
+    layout.root.mkdir(parents=True, exist_ok=True)
+    with open(layout.lock_file, "a+") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def new_build_folder(layout: DataLayout) -> Path:
+    """A fresh temporary folder for a build; leftovers of killed builds are removed first.
+
+    Only call this while holding `build_lock`, so no live build's folder is swept.
+    """
+    layout.builds.mkdir(parents=True, exist_ok=True)
+    for stale in layout.builds.glob(".tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    name = f".tmp-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    folder = layout.builds / name
+    folder.mkdir()
+    return folder
+
+
+def publish_build(layout: DataLayout, tmp_folder: Path, manifest: dict[str, Any]) -> Path:
+    """Seal a finished build and make it the one served."""
+    write_atomic(tmp_folder / "manifest.json", json.dumps({"format": BUILD_FORMAT, **manifest}, ensure_ascii=False, indent=2))
+    final = layout.builds / tmp_folder.name.removeprefix(".tmp-")
+    os.replace(tmp_folder, final)
+    fsync_dir(layout.builds)
+    write_atomic(layout.current_file, final.name + "\n")
+    _remove_old_builds(layout, keep=final.name)
+    return final
+
+
+def _remove_old_builds(layout: DataLayout, keep: str) -> None:
+    builds = sorted(
+        (p for p in layout.builds.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name != keep),
+        key=lambda p: p.stat().st_mtime,
+    )
+    for old in builds[:-KEEP_OLD_BUILDS] if KEEP_OLD_BUILDS else builds:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def mark_reindex_pending(data_dir: Path) -> None:
+    write_atomic(data_dir / PENDING_FILE, f"{time.time()}\n")
+
+
+def reindex_pending(data_dir: Path) -> bool:
+    return (data_dir / PENDING_FILE).exists()

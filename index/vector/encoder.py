@@ -1,0 +1,100 @@
+"""The embedding model behind one small interface: queries and passages in, unit vectors out."""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from index.vector.cache import EmbeddingCache, content_key
+from index.vector.e5.model_folder import MODEL_NAME, load_encoder
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+BATCH_SIZE = 32
+QUERY_CACHE_SIZE = 1024
+
+
+class Encoder:
+    """multilingual-e5-small with its `query: ` / `passage: ` prompts.
+
+    The model loads on first use (about a second), so processes that only serve keyword
+    search, or forked workers that already have it, pay nothing.
+    """
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.name = MODEL_NAME
+        self._model: SentenceTransformer | None = None
+        self._lock = threading.Lock()
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    @property
+    def model(self) -> SentenceTransformer:
+        with self._lock:
+            if self._model is None:
+                from transformers.utils import logging as transformers_logging
+
+                transformers_logging.disable_progress_bar()  # "Loading weights" bars on every start
+                self._model = load_encoder(self.data_dir)
+            return self._model
+
+    def dimension(self) -> int:
+        return int(self.model.get_sentence_embedding_dimension() or 384)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        with self._cache_lock:  # threaded servers share this LRU
+            cached = self._queries.get(text)
+            if cached is not None:
+                self._queries.move_to_end(text)
+                return cached
+        vector = self._encode([text], "query")[0]
+        with self._cache_lock:
+            self._queries[text] = vector
+            if len(self._queries) > QUERY_CACHE_SIZE:
+                self._queries.popitem(last=False)
+        return vector
+
+    def encode_passages(
+        self,
+        texts: Sequence[str],
+        cache: EmbeddingCache | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> np.ndarray:
+        """Unit vectors for `texts`; only texts missing from `cache` are run through the model."""
+        keys = [content_key(self.name, "passage", t) for t in texts]
+        out = np.zeros((len(texts), 0), dtype=np.float32)
+        found = {i: cache.get(k) for i, k in enumerate(keys)} if cache else {}
+        missing = [i for i in range(len(texts)) if found.get(i) is None]
+        if on_progress and len(texts) > len(missing):
+            on_progress(len(texts) - len(missing))
+        fresh: dict[int, np.ndarray] = {}
+        for start in range(0, len(missing), BATCH_SIZE):
+            batch = missing[start:start + BATCH_SIZE]
+            vectors = self._encode([texts[i] for i in batch], "passage")
+            for i, vector in zip(batch, vectors):
+                fresh[i] = vector
+                if cache is not None:
+                    cache.put(keys[i], vector)
+            if on_progress:
+                on_progress(len(batch))
+        rows = [row if (row := found.get(i)) is not None else fresh[i] for i in range(len(texts))]
+        if rows:
+            out = np.stack(rows).astype(np.float32)
+        return out
+
+    def _encode(self, texts: list[str], prompt_name: str) -> np.ndarray:
+        vectors = self.model.encode(
+            texts,
+            prompt_name=prompt_name,
+            batch_size=BATCH_SIZE,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
