@@ -20,7 +20,7 @@ RUN useradd --create-home --uid 10001 app && mkdir -p /data && chown app:app /da
 WORKDIR /app
 
 # Dependencies first, so code changes do not reinstall them.
-COPY requirements.txt ./
+COPY requirements.txt requirements.lock ./
 COPY scripts/install.sh scripts/install.sh
 RUN TORCH_INDEX_URL="$TORCH_INDEX_URL" scripts/install.sh
 ENV PATH=/opt/venv/bin:$PATH

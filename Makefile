@@ -5,7 +5,7 @@ PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run build test bench bench-deps bench-full calibrate clean
+.PHONY: install run build test lint lock bench bench-deps bench-full calibrate clean
 
 install:
 	@scripts/install.sh
@@ -19,6 +19,20 @@ run: build
 test:
 	@scripts/install.sh --browser
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# ruff (lint + import order) and mypy (check_untyped_defs), both configured in pyproject.toml
+lint:
+	@scripts/install.sh --dev
+	.venv/bin/ruff check .
+	.venv/bin/mypy
+
+# Recompile the hash-pinned locks after editing requirements*.txt (needs the package index).
+lock:
+	@scripts/install.sh --dev
+	.venv/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	  --no-emit-find-links -o requirements.lock requirements.txt
+	.venv/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	  --no-emit-find-links -o requirements-test.lock requirements-test.txt
 
 bench-deps: install
 	@.venv/bin/pip install --quiet -r requirements-bench.txt

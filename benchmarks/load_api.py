@@ -18,11 +18,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
-import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -32,36 +29,13 @@ import psutil
 from benchmarks.serving import Server
 from benchmarks.tables import Table
 from benchmarks.workspace import REPO_ROOT
+from benchmarks.wrk import lua_script, run_wrk
 
 SEARCH_QUERIES = ("新型储能", "新会 GDP", "专精特新企业", "江门工业", "产业集群", "energy storage",
                   "Canton Fair", "招商引资")
 QUESTIONS = ("新会区有多少家专精特新企业？", "新会区2023年GDP是多少？", "江门有哪些产业集群？",
              "How many specialized enterprises does Xinhui have?", "What was Xinhui's GDP in 2023?",
              "新型储能产业产值是多少？", "江门工业增加值增长了多少？", "What is the Canton Fair?")
-
-LUA = """
-local paths = {%(paths)s}
-local unique = %(unique)s
-local counter = 0
-local next_id = 0
-function setup(thread)
-  thread:set("tid", next_id)
-  next_id = next_id + 1
-end
-function request()
-  counter = counter + 1
-  local path = paths[(counter %% #paths) + 1]
-  if unique then path = path .. "%%20" .. tid .. "n" .. counter end
-  return wrk.format("GET", path)
-end
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("WRK_RESULT %%d %%d %%d %%d %%d %%d %%d\\n", summary.requests, summary.duration,
-    latency:percentile(50), latency:percentile(95), latency:percentile(99), e.status,
-    e.connect + e.read + e.write + e.timeout))
-end
-"""
-
 
 @dataclass
 class WrkResult:
@@ -79,26 +53,14 @@ class WrkResult:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
-def lua_script(endpoint: str, queries: tuple[str, ...], unique: bool) -> str:
-    paths = ", ".join(f'"{endpoint}?q={quote(q)}"' for q in queries)
-    return LUA % {"paths": paths, "unique": "true" if unique else "false"}
+def scenario_script(endpoint: str, queries: tuple[str, ...], unique: bool) -> str:
+    return lua_script([f"{endpoint}?q={quote(q)}" for q in queries], unique_every=1 if unique else 0)
 
 
-def run_wrk(base: str, scenario: str, script: str, seconds: int, connections: int, threads: int) -> WrkResult:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
-        handle.write(script)
-    try:
-        out = subprocess.run(
-            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", handle.name, base],
-            capture_output=True, text=True, check=True,
-        ).stdout
-    finally:
-        os.unlink(handle.name)
-    match = re.search(r"WRK_RESULT (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)", out)
-    if not match:
-        raise RuntimeError(f"unexpected wrk output:\n{out}")
-    n, micros, p50, p95, p99, bad, errors = (int(x) for x in match.groups())
-    return WrkResult(scenario, n, micros / 1e6, p50 / 1000, p95 / 1000, p99 / 1000, bad, errors)
+def measure(base: str, scenario: str, script: str, seconds: int, connections: int, threads: int) -> WrkResult:
+    stats = run_wrk(base, script, seconds, connections, threads)
+    return WrkResult(scenario, stats.requests, stats.seconds, stats.p50_ms, stats.p95_ms, stats.p99_ms,
+                     stats.bad_status, stats.socket_errors + stats.timeouts)
 
 
 def memory_table(master_pid: int) -> Table:
@@ -129,10 +91,10 @@ def main(argv: list[str] | None = None) -> int:
         print("wrk is not installed: apt-get install -y wrk", file=sys.stderr)
         return 1
     scenarios = [
-        ("search, 8 rotating queries", lua_script("/api/search", SEARCH_QUERIES, False)),
-        ("search, unique queries", lua_script("/api/search", SEARCH_QUERIES, True)),
-        ("ask, 8 rotating questions", lua_script("/api/ask", QUESTIONS, False)),
-        ("ask, unique questions", lua_script("/api/ask", QUESTIONS, True)),
+        ("search, 8 rotating queries", scenario_script("/api/search", SEARCH_QUERIES, False)),
+        ("search, unique queries", scenario_script("/api/search", SEARCH_QUERIES, True)),
+        ("ask, 8 rotating questions", scenario_script("/api/ask", QUESTIONS, False)),
+        ("ask, unique questions", scenario_script("/api/ask", QUESTIONS, True)),
     ]
     log = REPO_ROOT / "test-output" / "load_api-webapp.log"
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -143,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     with Server(args.data, log, workers=args.workers) as server:
         for scenario, script in scenarios:
             print(f"running {scenario} …", file=sys.stderr, flush=True)
-            r = run_wrk(server.base, scenario, script, args.seconds, args.connections, args.threads)
+            r = measure(server.base, scenario, script, args.seconds, args.connections, args.threads)
             table.add(r.scenario, r.requests, round(r.rps, 1), round(r.p50_ms, 1), round(r.p95_ms, 1),
                       round(r.p99_ms, 1), r.bad_status, r.socket_errors)
         memory = memory_table(server.process.pid)

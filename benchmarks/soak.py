@@ -30,7 +30,6 @@ import secrets
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -45,6 +44,8 @@ import requests
 
 from benchmarks.tables import Table
 from benchmarks.workspace import BENCH_DIR, BUNDLED_CORPUS, REPO_ROOT, SHARED_DIR
+from benchmarks.wrk import lua_script as rotating_script
+from benchmarks.wrk import read_wrk, start_wrk
 
 SEARCH_WORDS = ("新型储能", "新会 GDP", "专精特新企业", "江门工业", "产业集群", "招商引资", "规模以上工业", "陈皮",
                 "先进制造业", "工业投资", "energy storage", "Canton Fair", "industrial output", "battery",
@@ -53,30 +54,6 @@ QUESTIONS = ("新会区有多少家专精特新企业？", "新会区2023年GDP�
              "江门工业增加值增长了多少？", "How many specialized enterprises does Xinhui have?",
              "What was Xinhui's GDP in 2023?", "What industries does Jiangmen have?", "江门的失业率是多少？")
 SAMPLE_EVERY = 5.0  # seconds between memory samples
-
-LUA = """
-local paths = {%(paths)s}
-local counter = 0
-local thread_id = 0
-local next_id = 0
-function setup(thread)
-  thread:set("tid", next_id)
-  next_id = next_id + 1
-end
-function request()
-  counter = counter + 1
-  local path = paths[(counter %% #paths) + 1]
-  if counter %% 5 == 0 then path = path .. "%%20" .. tid .. "u" .. counter end
-  return wrk.format("GET", path)
-end
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("WRK_RESULT %%d %%d %%d %%d %%d %%d %%d %%d %%d %%d\\n", summary.requests, summary.duration,
-    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max, e.status,
-    e.connect, e.read + e.write, e.timeout))
-end
-"""
-
 
 @dataclass
 class MemorySample:
@@ -135,6 +112,7 @@ class SoakResult:
 
 
 def lua_script(count: int = 240) -> str:
+    """Search in every mode and ask, over the bundled corpus's words."""
     paths = []
     for n in range(count):
         kind = n % 10
@@ -145,7 +123,8 @@ def lua_script(count: int = 240) -> str:
         else:
             question = QUESTIONS[n % len(QUESTIONS)]
             paths.append(f"/api/ask?q={quote(question if n < 100 else f'{question} {n}')}")
-    return LUA % {"paths": ", ".join(f'"{p}"' for p in paths)}
+    # One in five requests gets a unique suffix: a query no cache has seen.
+    return rotating_script(paths, unique_every=5)
 
 
 def new_documents(count: int, stamp: str) -> list[dict]:
@@ -281,28 +260,16 @@ def _warm_up(base: str) -> None:
         list(pool.map(lambda path: requests.get(base + path, timeout=120), paths))
 
 
-def _start_wrk(base: str, seconds: float, connections: int, threads: int) -> subprocess.Popen:
-    BENCH_DIR.mkdir(parents=True, exist_ok=True)  # not /tmp: it gets cleaned under long runs
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False, dir=BENCH_DIR) as handle:
-        handle.write(lua_script())
-    process = subprocess.Popen(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{int(seconds)}s", "--timeout", "30s", "-s", handle.name, base],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    process.script = handle.name  # type: ignore[attr-defined]
-    return process
+def _start_wrk(base: str, seconds: float, connections: int, threads: int) -> subprocess.Popen[str]:
+    # The script goes under BENCH_DIR, not /tmp: /tmp gets cleaned under long runs.
+    return start_wrk(base, lua_script(), seconds, connections, threads, timeout_s=30, script_dir=BENCH_DIR)
 
 
-def _read_wrk(process: subprocess.Popen, result: SoakResult) -> None:
-    out = process.stdout.read() if process.stdout else ""
-    process.wait()
-    os.unlink(process.script)  # type: ignore[attr-defined]
-    match = re.search(r"WRK_RESULT" + r" (\d+)" * 10, out)
-    if not match:
-        raise RuntimeError(f"unexpected wrk output:\n{out}")
-    n, micros, p50, p95, p99, worst, bad, connect, rw, timeouts = (int(x) for x in match.groups())
-    result.requests, result.seconds = n, micros / 1e6
-    result.p50_ms, result.p95_ms, result.p99_ms, result.max_ms = p50 / 1000, p95 / 1000, p99 / 1000, worst / 1000
-    result.bad_status, result.socket_errors, result.timeouts = bad, connect + rw, timeouts
+def _read_wrk(process: subprocess.Popen[str], result: SoakResult) -> None:
+    stats = read_wrk(process)
+    result.requests, result.seconds = stats.requests, stats.seconds
+    result.p50_ms, result.p95_ms, result.p99_ms, result.max_ms = stats.p50_ms, stats.p95_ms, stats.p99_ms, stats.max_ms
+    result.bad_status, result.socket_errors, result.timeouts = stats.bad_status, stats.socket_errors, stats.timeouts
 
 
 def _upload(base: str, admin: dict[str, str], documents: list[dict], result: SoakResult) -> None:

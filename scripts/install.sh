@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Set up everything the app and its tests need, idempotently:
-#   scripts/install.sh            Python virtualenv .venv from requirements.txt (the app)
-#   scripts/install.sh --dev      also requirements-test.txt (pytest, playwright, schemathesis, ...)
+#   scripts/install.sh            Python virtualenv .venv from requirements.lock (the app)
+#   scripts/install.sh --dev      from requirements-test.lock instead (also pytest, playwright, ruff, mypy, ...)
 #   scripts/install.sh --browser  --dev, plus Debian's chromium and wrk for the browser and load tests
-# The venv is (re)built when missing or when the requirements files changed since it was made.
+# The locks pin every package with its hashes (`make lock` compiles them from requirements*.txt);
+# the venv is (re)built when missing or when the lock changed since it was made.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,14 +20,14 @@ for arg in "$@"; do
   esac
 done
 
-# requirements-test.txt includes requirements.txt. One stamp per set, so `make run` after
-# `make test` does not reinstall, and the image (app only) never gets the test packages.
+# requirements-test.lock holds everything requirements.lock does. One stamp per set, so `make run`
+# after `make test` does not reinstall, and the image (app only) never gets the test packages.
 if [ "$want_dev" = 1 ]; then
-  requirements=requirements-test.txt; STAMP="$VENV/.requirements-test.sha256"
+  lock=requirements-test.lock; STAMP="$VENV/.requirements-test.sha256"
 else
-  requirements=requirements.txt; STAMP="$VENV/.requirements.sha256"
+  lock=requirements.lock; STAMP="$VENV/.requirements.sha256"
 fi
-requirements_hash=$(cat requirements.txt "$requirements" | sha256sum | cut -d' ' -f1)
+requirements_hash=$(cat "$lock" | sha256sum | cut -d' ' -f1)
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$requirements_hash" ]; then
   echo "==> installing Python packages into $VENV"
   [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
@@ -40,7 +41,8 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$requireme
   else
     "$VENV/bin/pip" install --quiet "$torch_pin"
   fi
-  "$VENV/bin/pip" install --quiet -r "$requirements"
+  # --require-hashes: every package, dependencies included, must be the exact file the lock names.
+  "$VENV/bin/pip" install --quiet --require-hashes -r "$lock"
   echo "$requirements_hash" > "$STAMP"
 fi
 
