@@ -18,8 +18,6 @@ from __future__ import annotations
 import fcntl
 import json
 import math
-import os
-import tempfile
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
@@ -28,6 +26,7 @@ from pathlib import Path
 import jieba
 
 from index.crosslingual.cedict import CedictEntry, dictionary_version, entry_glosses, read_entries
+from index.storage.files import write_atomic
 from index.text.language import is_han
 
 # Bump when the derivation changes: older files are then rebuilt on the next start.
@@ -93,15 +92,7 @@ class Lexicon:
         data = {"format": LEXICON_FORMAT, "version": self.version, "en_common": self.en_common,
                 "en_proper": self.en_proper, "zh_en": self.zh_en, "ambiguity": self.ambiguity,
                 "sure": sorted(self.sure)}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".lexicon-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, ensure_ascii=False, separators=(",", ":"))
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
     @classmethod
     def load(cls, path: Path) -> Lexicon:

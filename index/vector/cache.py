@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from index.storage.files import atomic_writer
 
 
 def content_key(model_name: str, prompt: str, text: str) -> str:
@@ -42,15 +42,8 @@ class EmbeddingCache:
     def save(self) -> None:
         if not self._dirty:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         keys = np.array(list(self._vectors), dtype="U40")
         matrix = np.stack(list(self._vectors.values())) if self._vectors else np.zeros((0, 0), np.float32)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".cache-", suffix=".npz")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                np.savez(handle, keys=keys, vectors=matrix)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_writer(self.path) as handle:
+            np.savez(handle, keys=keys, vectors=matrix)
         self._dirty = False
