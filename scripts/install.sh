@@ -53,6 +53,13 @@ if [ "$want_browser" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
 fi
 
+if [ "$want_browser" = 1 ] && ! command -v redis-server >/dev/null 2>&1; then
+  echo "==> installing Debian redis-server for the shared rate-limit test (tests/test_redis_limits.py)"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
+fi
+
 if [ "$want_browser" = 1 ] && ! command -v wrk >/dev/null 2>&1; then
   echo "==> installing wrk for the load test (tests/test_soak.py)"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi

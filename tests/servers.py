@@ -124,3 +124,30 @@ def gunicorn_pids(base_url: str) -> tuple[int, list[int]]:
                if b"webapp" in cmd and b"--port" in cmd and port in cmd}
     master = next(pid for pid in serving if processes[pid][0] not in serving)
     return master, sorted(pid for pid in serving if processes[pid][0] == master)
+
+
+@contextmanager
+def serve_redis(startup_timeout: float = 20.0) -> Iterator[str]:
+    """A throwaway Debian `redis-server` on a free loopback port, nothing saved; yields its URL."""
+    import redis
+
+    port = free_port()
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while True:
+            try:
+                redis.Redis.from_url(url).ping()
+                break
+            except redis.ConnectionError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"redis-server did not start (exit {process.poll()})") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

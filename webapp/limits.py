@@ -7,7 +7,8 @@ import sqlite3
 from flask import Flask, Response, g, request
 
 from .errors import error_response
-from .ratelimit import RateLimiter
+from .ratelimit import RateLimiter, RateLimitStore, RateLimitStoreError
+from .settings import WebSettings
 
 logger = logging.getLogger(__name__)
 
@@ -25,9 +26,18 @@ def rule_for(path: str) -> str | None:
     return None
 
 
+def open_store(settings: WebSettings) -> RateLimitStore:
+    """Redis when REDIS_URL is set (replicas share it), else the SQLite file the workers share."""
+    if settings.redis_url:
+        from .ratelimit_redis import RedisRateLimiter  # redis is only needed where it is configured
+
+        return RedisRateLimiter(settings.redis_url)
+    return RateLimiter(settings.rate_limit_db)
+
+
 def register_rate_limits(app: Flask, limits: dict[str, int]) -> None:
     """`limits` maps a rule ("ask", "search") to requests per minute; 0 turns a rule off."""
-    limiter: RateLimiter | None = None
+    limiter: RateLimitStore | None = None
 
     @app.before_request
     def check_rate_limit() -> Response | None:
@@ -37,9 +47,9 @@ def register_rate_limits(app: Flask, limits: dict[str, int]) -> None:
             return None
         try:
             if limiter is None:  # opened lazily: after gunicorn forks, one connection per worker
-                limiter = RateLimiter(app.config["WEB_SETTINGS"].rate_limit_db)
+                limiter = open_store(app.config["WEB_SETTINGS"])
             decision = limiter.hit(request.remote_addr or "unknown", rule, limits[rule])
-        except (sqlite3.Error, OSError):
+        except (sqlite3.Error, OSError, RateLimitStoreError):
             # Fail open: a locked or unwritable counter file must not turn searches into 500s.
             logger.exception("rate limiter unavailable; request let through")
             return None

@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 WINDOW_SECONDS = 60
 
@@ -23,6 +24,16 @@ class Decision:
     limit: int
     remaining: int
     retry_after: int  # seconds until a request would be allowed again (0 when allowed)
+
+
+class RateLimitStoreError(Exception):
+    """The counter store cannot be reached or read (Redis down, for one)."""
+
+
+class RateLimitStore(Protocol):
+    """Where the counters live: SQLite on one machine (below), Redis across replicas."""
+
+    def hit(self, client: str, rule: str, limit: int) -> Decision: ...
 
 
 class RateLimiter:

@@ -24,6 +24,8 @@
 | LOG_QUERIES         | 0          | 1: put query text in the JSON access log                       |
 | RATE_LIMIT_DB       | (DATA_DIR/ratelimit.sqlite3) | the counters shared by the workers; set it  |
 |                     |            | to a local writable path when DATA_DIR is mounted read-only   |
+| REDIS_URL           | (empty)    | redis://host:6379/0: rate-limit counters in Redis, shared by  |
+|                     |            | every replica behind a load balancer (RATE_LIMIT_DB unused)   |
 
 FUSION_KEYWORD_WEIGHT and FUSION_VECTOR_WEIGHT are read by IndexSettings.
 """
@@ -74,6 +76,7 @@ class WebSettings:
     trust_proxy: bool = False
     log_queries: bool = False
     rate_limit_path: str = ""  # empty: DATA_DIR/ratelimit.sqlite3
+    redis_url: str = field(default="", repr=False)  # may carry a password
 
     @classmethod
     def from_env(cls) -> WebSettings:
@@ -98,6 +101,7 @@ class WebSettings:
             trust_proxy=env_int("TRUST_PROXY", 0) > 0,
             log_queries=env_int("LOG_QUERIES", 0) > 0,
             rate_limit_path=os.environ.get("RATE_LIMIT_DB", "").strip(),
+            redis_url=os.environ.get("REDIS_URL", "").strip(),
         )
 
     @classmethod
