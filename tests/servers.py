@@ -46,9 +46,13 @@ def serve_in_thread(app, host: str = "127.0.0.1") -> Iterator[str]:
 
 @contextmanager
 def serve_with_gunicorn(
-    data_dir: Path, workers: int = 2, env: dict[str, str] | None = None, startup_timeout: float = 120.0
+    data_dir: Path, workers: int = 2, env: dict[str, str] | None = None, startup_timeout: float = 600.0
 ) -> Iterator[str]:
-    """Run `python -m webapp` (gunicorn, preloaded) over `data_dir`; yields its base URL."""
+    """Run `python -m webapp` (gunicorn, preloaded) over `data_dir`; yields its base URL.
+
+    The start (model load, first requests) takes about 10 s on a quiet machine; the generous
+    timeout is for a loaded one, where two cores shared with other jobs made 120 s too short.
+    """
     port = free_port()
     child_env = {
         **os.environ,

@@ -44,7 +44,7 @@ def replicas(bundled_data_dir: Path, redis_url: str, tmp_path_factory: pytest.Te
             counters = tmp_path_factory.mktemp(f"replica-{name}") / "ratelimit.sqlite3"
             env = {"REDIS_URL": redis_url, "RATE_LIMIT_SEARCH": str(SEARCH_LIMIT), "RATE_LIMIT_ASK": "0",
                    "RATE_LIMIT_DB": str(counters), "TRUST_PROXY": "1"}
-            bases.append(stack.enter_context(serve_with_gunicorn(bundled_data_dir, workers=1, env=env, startup_timeout=600)))
+            bases.append(stack.enter_context(serve_with_gunicorn(bundled_data_dir, workers=1, env=env)))
         yield bases
 
 
