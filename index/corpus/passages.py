@@ -1,8 +1,12 @@
 """Split documents into sentences and passages that never cut a sentence.
 
 A passage stays inside one section (headings are its context, not its text), prefers to
-end at a paragraph, and holds about 150-300 "size units": one per Chinese character,
-2.5 per English word, so ~120 English words fill a passage like ~300 characters do.
+end at a paragraph, and holds about 150-300 "size units": one per Chinese character (or
+kana), 2.5 per word of a spaced script (English, Russian, Korean, …), so ~120 English words
+fill a passage like ~300 characters do. Whatever the script, a unit never stands for more
+than CHARS_PER_UNIT characters, so no passage is longer than MAX_PASSAGE_CHARS: text in a
+script the counts miss (Thai, symbols) or one endless word cannot make an unbounded passage
+(a 20 MB run of "a" once became one passage that the encoders could not hold).
 """
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from index.models import Block, Document, Passage
-from index.text.language import HAN
+from index.text.language import HAN_CLASS
 
 MIN_SIZE = 150
 MAX_SIZE = 300
@@ -21,7 +25,21 @@ HARD_MAX_SIZE = 600
 # when it is short enough not to dominate it.
 MAX_OVERLAP_SIZE = 90
 
+# Characters of scripts written without spaces count one unit each, like Chinese.
+_DENSE = re.compile(f"[{HAN_CLASS}\u3040-\u30ff\u31f0-\u31ff]")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[.'’-][A-Za-z0-9]+)*")
+# A word of another spaced script (Cyrillic, Hangul, Greek, Arabic, …): a run of non-ASCII
+# letters. Accented letters inside a Latin word ("Kraków") are not a word of their own,
+# which keeps the sizes, and so the passages, of Latin text what they were.
+_OTHER_WORD = re.compile(r"(?<![A-Za-z0-9])[^\W\d_A-Za-z]+(?![A-Za-z0-9])")
+# The floor under the size of any text: one unit per this many characters. English averages
+# about 6 characters a word (2.5 units), so real text of every script counted above is never
+# affected; only text the counts miss is.
+CHARS_PER_UNIT = 4
+MAX_PASSAGE_CHARS = HARD_MAX_SIZE * CHARS_PER_UNIT
+# Every passage carries its document's title and its heading path (both keyword-indexed,
+# title boosted): an endless title or heading would be copied into every passage.
+MAX_LABEL_CHARS = 300
 # A sentence ends at 。！？； (plus any closing quotes/brackets), or at . ? ! followed by
 # whitespace (so 2810.29 and "U.S." inside a sentence survive).
 _SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』）)\]】\"']*|\.+[”’\"')\]]*(?=\s)|…+[”’」』]*")
@@ -36,9 +54,12 @@ class Sentence:
 
 
 def text_size(text: str) -> float:
-    cjk = len(HAN.findall(text))
-    words = len(_WORD.findall(HAN.sub(" ", text)))
-    return cjk + 2.5 * words
+    if text.isascii():  # most calls; skips two of the three scans
+        return max(2.5 * len(_WORD.findall(text)), len(text) / CHARS_PER_UNIT)
+    dense = len(_DENSE.findall(text))
+    spaced = _DENSE.sub(" ", text) if dense else text
+    words = len(_WORD.findall(spaced)) + len(_OTHER_WORD.findall(spaced))
+    return max(dense + 2.5 * words, len(text) / CHARS_PER_UNIT)
 
 
 def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
@@ -65,11 +86,16 @@ def _split_overlong(sentence: Sentence) -> list[Sentence]:
     if text_size(sentence.text) <= HARD_MAX_SIZE:
         return [sentence]
     pieces: list[Sentence] = []
-    start = 0
+    start = segment_start = 0
+    size = 0.0
+    # Sizes are added segment by segment: measuring the growing piece again at every comma
+    # took quadratic time on a long list of short items.
     for match in _SOFT_BREAK.finditer(sentence.text):
-        if text_size(sentence.text[start:match.end()]) >= MAX_SIZE:
+        size += text_size(sentence.text[segment_start:match.end()])
+        segment_start = match.end()
+        if size >= MAX_SIZE:
             _append_trimmed(pieces, sentence.text, start, match.end(), sentence.start)
-            start = match.end()
+            start, size = match.end(), 0.0
     _append_trimmed(pieces, sentence.text, start, len(sentence.text), sentence.start)
     # No commas either (one huge token run): cut by size so nothing is unbounded.
     out: list[Sentence] = []
@@ -100,6 +126,7 @@ def split_passages(doc: Document) -> list[Passage]:
             section.append((block, split_sentences(block.text, block.start)))
     close_section()
 
+    title = doc.title[:MAX_LABEL_CHARS]
     return [
         Passage(
             id=f"{doc.id}-p{n}",
@@ -108,7 +135,7 @@ def split_passages(doc: Document) -> list[Passage]:
             start=group[0].start,
             end=group[-1].end,
             heading=heading,
-            title=doc.title,
+            title=title,
             lang=doc.lang,
             date=doc.date,
             source=doc.source,
@@ -120,7 +147,7 @@ def split_passages(doc: Document) -> list[Passage]:
 
 
 def _heading_path(headings: dict[int, str]) -> str:
-    return " · ".join(headings[level] for level in sorted(headings))
+    return " · ".join(headings[level] for level in sorted(headings))[:MAX_LABEL_CHARS]
 
 
 def _group_section(section: list[tuple[Block, list[Sentence]]]) -> list[list[Sentence]]:
@@ -138,15 +165,16 @@ def _group_section(section: list[tuple[Block, list[Sentence]]]) -> list[list[Sen
     for block, sentences in section:
         if block.kind == "caption":
             emit()
-            groups.append((sentences, True))
+            groups.extend((part, True) for part in _bounded_groups(sentences))
             continue
         for sentence in sentences:
             s_size = text_size(sentence.text)
-            if current and size + s_size > MAX_SIZE:
+            if current and (size + s_size > MAX_SIZE or _span(current[0], sentence) > MAX_PASSAGE_CHARS):
                 last = current[-1]
                 emit()
                 last_size = text_size(last.text)
-                if last_size <= MAX_OVERLAP_SIZE and last_size + s_size <= MAX_SIZE:
+                if (last_size <= MAX_OVERLAP_SIZE and last_size + s_size <= MAX_SIZE
+                        and _span(last, sentence) <= MAX_PASSAGE_CHARS):
                     current, size = [last], last_size
             current.append(sentence)
             size += s_size
@@ -155,6 +183,26 @@ def _group_section(section: list[tuple[Block, list[Sentence]]]) -> list[list[Sen
             emit()
     emit()
     return _merge_small_tail(groups)
+
+
+def _span(first: Sentence, last: Sentence) -> int:
+    """Characters a passage from `first` to `last` holds, the whitespace between included."""
+    return last.end - first.start
+
+
+def _bounded_groups(sentences: list[Sentence]) -> list[list[Sentence]]:
+    """A caption's sentences, in as few passages as the size and character bounds allow."""
+    groups: list[list[Sentence]] = []
+    size = 0.0
+    for sentence in sentences:
+        s_size = text_size(sentence.text)
+        if groups and groups[-1] and size + s_size <= MAX_SIZE and _span(groups[-1][0], sentence) <= MAX_PASSAGE_CHARS:
+            groups[-1].append(sentence)
+            size += s_size
+        else:
+            groups.append([sentence])
+            size = s_size
+    return groups
 
 
 def _merge_small_tail(groups: list[tuple[list[Sentence], bool]]) -> list[list[Sentence]]:
@@ -168,6 +216,7 @@ def _merge_small_tail(groups: list[tuple[list[Sentence], bool]]) -> list[list[Se
             not (tail_caption or prev_caption or overlaps)
             and tail_size < MIN_SIZE / 3
             and prev_size + tail_size <= MAX_SIZE
+            and _span(prev[0], tail[-1]) <= MAX_PASSAGE_CHARS
         ):
             groups = groups[:-2] + [(prev + tail, False)]
     return [sentences for sentences, _ in groups]

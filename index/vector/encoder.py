@@ -10,13 +10,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from index.vector.cache import EmbeddingCache, content_key
-from index.vector.e5.model_folder import MODEL_NAME, load_encoder
+from index.vector.e5.model_folder import MAX_SEQ_LENGTH, MODEL_NAME, load_encoder
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 BATCH_SIZE = 32
 QUERY_CACHE_SIZE = 1024
+# What any text is cut to before a model sees it. e5's window is MAX_SEQ_LENGTH tokens
+# (sentence-transformers truncates to it), and no XLM-R piece is longer than 16 characters,
+# so the cut changes no vector; it only spares tokenizing megabytes to keep 512 tokens (USE's
+# pure-Python tokenizer and its numpy forward pass grow with the whole text: a 20 MB
+# passage asked numpy for 50 GiB).
+MAX_INPUT_CHARS = MAX_SEQ_LENGTH * 16
 
 
 class Encoder:
@@ -53,7 +59,7 @@ class Encoder:
             if cached is not None:
                 self._queries.move_to_end(text)
                 return cached
-        vector = self._encode([text], "query")[0]
+        vector = self._encode([text[:MAX_INPUT_CHARS]], "query")[0]
         with self._cache_lock:
             self._queries[text] = vector
             if len(self._queries) > QUERY_CACHE_SIZE:
@@ -70,20 +76,25 @@ class Encoder:
         keys = [content_key(self.name, "passage", t) for t in texts]
         out = np.zeros((len(texts), 0), dtype=np.float32)
         found = {i: cache.get(k) for i, k in enumerate(keys)} if cache else {}
-        missing = [i for i in range(len(texts)) if found.get(i) is None]
+        # The same text twice (a repeated boilerplate paragraph) is run through the model once.
+        first_of: dict[str, int] = {}
+        for i in range(len(texts)):
+            if found.get(i) is None:
+                first_of.setdefault(keys[i], i)
+        missing = sorted(first_of.values())
         if on_progress and len(texts) > len(missing):
             on_progress(len(texts) - len(missing))
-        fresh: dict[int, np.ndarray] = {}
+        fresh: dict[str, np.ndarray] = {}
         for start in range(0, len(missing), BATCH_SIZE):
             batch = missing[start:start + BATCH_SIZE]
-            vectors = self._encode([texts[i] for i in batch], "passage")
+            vectors = self._encode([texts[i][:MAX_INPUT_CHARS] for i in batch], "passage")
             for i, vector in zip(batch, vectors):
-                fresh[i] = vector
+                fresh[keys[i]] = vector
                 if cache is not None:
                     cache.put(keys[i], vector)
             if on_progress:
                 on_progress(len(batch))
-        rows = [row if (row := found.get(i)) is not None else fresh[i] for i in range(len(texts))]
+        rows = [row if (row := found.get(i)) is not None else fresh[keys[i]] for i in range(len(texts))]
         if rows:
             out = np.stack(rows).astype(np.float32)
         return out
