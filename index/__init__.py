@@ -29,10 +29,12 @@ from index.answer.answerer import (
 )
 from index.build.artifacts import read_passages
 from index.build.builder import SENTENCE_PRECOMPUTE_LIMIT, BuildError, BuildSummary, ProgressFactory, build_index
+from index.build.failures import quarantined as quarantined_uploads
+from index.build.failures import read_status as read_build_status
 from index.build.reindex import reindex_needed, reindex_running, run_pending_builds, start_reindex
 from index.corpus.loader import LoadProblem, document_from_record, load_corpus
 from index.corpus.passages import Sentence, split_passages, split_sentences
-from index.corpus.uploads import IngestError, corpus_ids, ingest_files, ingest_records
+from index.corpus.uploads import IngestError, UploadNotSaved, corpus_ids, ingest_files, ingest_records
 from index.filters import BadFilter, date_bounds
 from index.models import (
     SEARCH_MODES,
@@ -75,11 +77,11 @@ __all__ = [
     "unknown_term_share", "SEARCH_MODES", "SENTENCE_PRECOMPUTE_LIMIT", "USE_MODEL_NAME",
     "Answer", "AnswerSource", "AnswerTuning", "BadFilter", "Block", "BuildError", "BuildSummary", "Citation",
     "Document", "EmbeddingCache", "Encoder", "EnglishLine", "Facets", "Hit", "IndexNotBuilt", "IndexSettings",
-    "IngestError", "LoadProblem", "Passage", "ProgressFactory", "QueryPlan", "RankedList", "SearchConfig",
+    "IngestError", "UploadNotSaved", "LoadProblem", "Passage", "ProgressFactory", "QueryPlan", "RankedList", "SearchConfig",
     "SearchEngine", "SearchFilters", "SearchMode", "SearchResult", "Sentence", "UseEncoder",
     "analyze", "answer_json", "ask", "build_index", "citation_json", "content_key", "corpus_ids", "date_bounds",
     "document_from_record", "document_json", "document_summary_json", "fuse", "fuse_rrf", "fusion_weights",
     "guess_language", "has_han", "hit_json", "ingest_files", "ingest_records", "is_han", "load_corpus",
     "passage_json", "query_terms", "read_passages", "reindex_needed", "reindex_pending", "reindex_running",
-    "run_pending_builds", "search_json", "split_passages", "split_sentences", "start_reindex",
+    "quarantined_uploads", "read_build_status", "run_pending_builds", "search_json", "split_passages", "split_sentences", "start_reindex",
 ]

@@ -14,7 +14,7 @@ from pathlib import Path
 from index.answer.answerer import ask
 from index.build.builder import BuildError, BuildSummary, build_index
 from index.build.reindex import run_pending_builds
-from index.corpus.uploads import IngestError, corpus_ids, ingest_files
+from index.corpus.uploads import IngestError, UploadNotSaved, corpus_ids, ingest_files
 from index.crosslingual.lexicon import load_lexicon
 from index.models import SEARCH_MODES, SearchFilters
 from index.search.engine import IndexNotBuilt, SearchEngine
@@ -108,6 +108,9 @@ def _run_add(args: argparse.Namespace, settings: IndexSettings) -> int:
             print(f"refused {problem}", file=sys.stderr)
         print("added nothing: fix or leave out the files above (an upload is all or nothing)")
         return EXIT_SKIPPED
+    except UploadNotSaved as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     print(f"added {len(documents)} document(s): {', '.join(d.id for d in documents)}")
     builds = run_pending_builds(args.corpus, args.data, progress=None if args.quiet else _progress_bars(),
                                 on_build=_print_summary)

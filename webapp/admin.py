@@ -16,9 +16,12 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from index import (
     IngestError,
+    UploadNotSaved,
     corpus_ids,
     ingest_files,
     ingest_records,
+    quarantined_uploads,
+    read_build_status,
     reindex_pending,
     reindex_running,
     run_pending_builds,
@@ -69,6 +72,9 @@ def add_documents() -> tuple[Response, int]:
     except IngestError as exc:
         status, code = (409, "conflict") if exc.conflict else (400, "bad_document")
         raise ApiError(status, code, "; ".join(exc.problems)) from None
+    except UploadNotSaved as exc:
+        current_app.logger.error("upload not saved: %s", exc.__cause__ or exc)
+        raise ApiError(507, "not_saved", str(exc)) from None
     start_reindex(settings().corpus_dir, settings().data_dir)
     return jsonify({"accepted": [d.id for d in documents], "reindex": "started",
                     "status": "/api/admin/status"}), 202
@@ -101,6 +107,9 @@ def status() -> Response:
         "passages": len(engine.build.passages),
         "reindex_running": reindex_running(data_dir),
         "reindex_pending": reindex_pending(data_dir),
+        # The last build's outcome: which build, which documents it set aside and why.
+        "last_build": read_build_status(data_dir),
+        "quarantined": quarantined_uploads(data_dir),
     })
 
 
@@ -129,6 +138,8 @@ def register_admin(app: Flask) -> None:
             documents = ingest_files(cfg.data_dir, [(f.name, f.read_bytes()) for f in files], ids)
         except IngestError as exc:
             raise click.ClickException("; ".join(exc.problems)) from None
+        except UploadNotSaved as exc:
+            raise click.ClickException(str(exc)) from None
         click.echo(json.dumps({"accepted": [d.id for d in documents]}, ensure_ascii=False))
         if not no_reindex:
             click.echo(f"{run_pending_builds(cfg.corpus_dir, cfg.data_dir)} build(s)")

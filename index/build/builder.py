@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,8 @@ from index.crosslingual.glossary import GLOSSARY_FILE
 from index.env import second_encoder_enabled
 from index.keyword.suggest import build_vocabulary, save_vocabulary
 from index.keyword.whoosh_index import build_keyword_index
-from index.models import Passage
+from index.models import Document, Passage
+from index.storage.batches import batch_lock, settle
 from index.storage.layout import DataLayout, build_lock, new_build_folder, publish_build, sentence_cache_path
 from index.text.analysis import load_user_dictionary
 from index.vector.cache import EmbeddingCache
@@ -42,6 +44,15 @@ ProgressFactory = Callable[[str, int], Callable[[int], None]]
 
 class BuildError(RuntimeError):
     """The build cannot produce a usable index (the previous one keeps serving)."""
+
+
+class DocumentsFailed(BuildError):
+    """Some documents broke a stage of the build: `failures` maps their id to (path, why)."""
+
+    def __init__(self, stage: str, failures: dict[str, tuple[str, str]]) -> None:
+        super().__init__(f"{stage} failed on " + "; ".join(f"{i}: {why}" for i, (_, why) in failures.items()))
+        self.stage = stage
+        self.failures = failures
 
 
 @dataclass
@@ -68,17 +79,18 @@ def build_index(
     layout = DataLayout(data_dir)
     started = time.perf_counter()
     stages: dict[str, float] = {}
-    with build_lock(layout):
+    with build_lock(layout), _named_on_failure(new_build_folder(layout)) as folder:
         t = time.perf_counter()
-        loaded = load_corpus([corpus_dir, layout.added])
+        with batch_lock(layout.root):  # never read an upload that is half moved into place
+            settle(layout.root, layout.added)
+            loaded = load_corpus([corpus_dir, layout.added])
         if not loaded.documents:
             raise BuildError(f"no readable documents in {corpus_dir} ({len(loaded.problems)} skipped)")
         user_dictionary = corpus_dir / USER_DICTIONARY
         load_user_dictionary(user_dictionary)
-        passages = [p for doc in loaded.documents for p in split_passages(doc)]
+        passages = _split_every_document(loaded.documents)
         stages["parse"] = time.perf_counter() - t
 
-        folder = new_build_folder(layout)
         for name in (USER_DICTIONARY, GLOSSARY_FILE):
             if (corpus_dir / name).is_file():
                 shutil.copyfile(corpus_dir / name, folder / name)
@@ -91,12 +103,11 @@ def build_index(
         encoder = encoder or Encoder(data_dir)
         cache = EmbeddingCache(layout.cache / f"passages-{encoder.name}.npz")
         cached_before = len(cache)
-        vectors = encoder.encode_passages(
-            [p.text for p in passages], cache, _stage(progress, "embeddings", len(passages))
-        )
+        paths = {d.id: d.path for d in loaded.documents}
+        vectors = _embed_or_blame(encoder, passages, cache, _stage(progress, "embeddings", len(passages)), paths)
         cache.save()
         np.save(folder / VECTORS_FILE, vectors)
-        _embed_second(data_dir, layout, folder, passages, second_encoder, progress)
+        _embed_second(data_dir, layout, folder, passages, second_encoder, progress, paths)
         if len(passages) <= SENTENCE_PRECOMPUTE_LIMIT:
             sentences = sorted({s.text for p in passages for s in split_sentences(p.text)})
             sentence_cache = EmbeddingCache(sentence_cache_path(layout, encoder.name))
@@ -131,7 +142,7 @@ def build_index(
 
 def _embed_second(
     data_dir: Path, layout: DataLayout, folder: Path, passages: list[Passage],
-    encoder: Encoder | None, progress: ProgressFactory | None,
+    encoder: Encoder | None, progress: ProgressFactory | None, paths: dict[str, str],
 ) -> None:
     """The second encoder's passage vectors (vectors-use.npy), cached like e5's."""
     if encoder is None:
@@ -139,10 +150,57 @@ def _embed_second(
             return
         encoder = UseEncoder(data_dir)
     cache = EmbeddingCache(layout.cache / f"passages-{encoder.name}.npz")
-    vectors = encoder.encode_passages([p.text for p in passages], cache,
-                                      _stage(progress, "second encoder", len(passages)))
+    vectors = _embed_or_blame(encoder, passages, cache, _stage(progress, "second encoder", len(passages)), paths)
     cache.save()
     np.save(folder / SECOND_VECTORS_FILE, vectors)
+
+
+@contextmanager
+def _named_on_failure(folder: Path) -> Iterator[Path]:
+    """Give any error the build's name (`exc.build`, for the status record) and remove its folder."""
+    try:
+        yield folder
+    except Exception as exc:
+        exc.build = folder.name.removeprefix(".tmp-")  # type: ignore[attr-defined]
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def _split_every_document(documents: list[Document]) -> list[Passage]:
+    passages: list[Passage] = []
+    failures: dict[str, tuple[str, str]] = {}
+    for doc in documents:
+        try:
+            passages.extend(split_passages(doc))
+        except Exception as exc:  # noqa: BLE001 - any error is this document's; the build goes on without it
+            failures[doc.id] = (doc.path, f"{type(exc).__name__}: {exc}")
+    if failures:
+        raise DocumentsFailed("splitting", failures)
+    return passages
+
+
+def _embed_or_blame(encoder: Encoder, passages: list[Passage], cache: EmbeddingCache,
+                    progress: Callable[[int], None] | None, paths: dict[str, str]) -> np.ndarray:
+    """The passages' vectors; if the model fails, find the documents it fails on.
+
+    Vectors already made are in `cache`, so the search document by document only runs
+    the model again on what is left.
+    """
+    try:
+        return encoder.encode_passages([p.text for p in passages], cache, progress)
+    except Exception as whole:
+        failures: dict[str, tuple[str, str]] = {}
+        by_document: dict[str, list[Passage]] = {}
+        for p in passages:
+            by_document.setdefault(p.doc_id, []).append(p)
+        for doc_id, own in by_document.items():
+            try:
+                encoder.encode_passages([p.text for p in own], cache)
+            except Exception as exc:  # noqa: BLE001
+                failures[doc_id] = (paths.get(doc_id, ""), f"{type(exc).__name__}: {exc}")
+        if failures:
+            raise DocumentsFailed(f"embedding ({encoder.name})", failures) from whole
+        raise
 
 
 def _stage(progress: ProgressFactory | None, name: str, total: int) -> Callable[[int], None] | None:

@@ -7,6 +7,7 @@ never left out. If anything is killed, the uploads and the marker are on disk;
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import subprocess
 import sys
@@ -15,15 +16,26 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from index.build.builder import BuildSummary, ProgressFactory, build_index
-from index.storage.layout import PENDING_FILE, DataLayout, mark_reindex_pending, reindex_pending
+from index.build.builder import BuildSummary, DocumentsFailed, ProgressFactory, build_index
+from index.build.failures import (
+    KILLED_BUILDS_BEFORE_QUARANTINE,
+    begin_attempt,
+    end_attempt,
+    quarantine,
+    record_status,
+    upload_path,
+    uploads_since_last_build,
+)
+from index.storage.batches import committed_batches
+from index.storage.layout import BUILDING_FILE, PENDING_FILE, DataLayout, mark_reindex_pending, reindex_pending
 
 REINDEX_LOCK = "reindex.lock"
+logger = logging.getLogger(__name__)
 
 
 def reindex_needed(data_dir: Path) -> bool:
     """True when uploads are waiting: a pending marker, or added files newer than the build."""
-    if reindex_pending(data_dir):
+    if reindex_pending(data_dir) or committed_batches(data_dir):
         return True
     layout = DataLayout(data_dir)
     current = layout.current_build()
@@ -59,9 +71,11 @@ def run_pending_builds(
 ) -> int:
     """Build while the pending marker is set; returns the number of builds. One runner at a time.
 
-    The marker is cleared *before* each build, so an upload landing during a build sets it
-    again and causes one more build. After letting go of the lock the marker is checked once
-    more: a request that saw the lock held (and so started no runner) is still served.
+    The marker is renamed to `reindex.building` before each build and removed only when the
+    build is published, so an upload landing during a build sets it again and causes one
+    more build, and a build that fails or dies leaves a reindex still pending. After letting
+    go of the lock the marker is checked once more: a request that saw the lock held (and so
+    started no runner) is still served. A failed build stops the loop (see `_build_once`).
     """
     builds = 0
     if force:
@@ -71,13 +85,63 @@ def run_pending_builds(
             if not got:
                 return builds
             while reindex_pending(data_dir):
-                (data_dir / PENDING_FILE).unlink(missing_ok=True)
-                summary = build_index(corpus_dir, data_dir, progress=progress)
+                if (data_dir / PENDING_FILE).exists():
+                    os.replace(data_dir / PENDING_FILE, data_dir / BUILDING_FILE)
+                summary = _build_once(corpus_dir, data_dir, progress)
+                if summary is None:
+                    return builds
+                (data_dir / BUILDING_FILE).unlink(missing_ok=True)
                 builds += 1
                 if on_build:
                     on_build(summary)
         if not reindex_pending(data_dir):
             return builds
+
+
+def _build_once(corpus_dir: Path, data_dir: Path, progress: ProgressFactory | None) -> BuildSummary | None:
+    """One build, with the uploads it cannot digest set aside; None when it failed.
+
+    Documents that break a stage are quarantined and the build starts again without them.
+    A failure no document can be blamed for is recorded and the reindex stays pending (a
+    full disk, say: the operator fixes it, and the next upload, reindex or start retries).
+    Builds that died twice in a row with the same new uploads waiting (killed for memory,
+    say) quarantine those uploads before trying again.
+    """
+    suspects = uploads_since_last_build(data_dir)
+    set_aside: list[dict[str, str]] = []
+    failed: list[dict[str, str | None]] = []
+    died, waiting = begin_attempt(data_dir, suspects)
+    if died >= KILLED_BUILDS_BEFORE_QUARANTINE:
+        why = f"the build died {died} times in a row with this upload waiting"
+        set_aside += [quarantine(data_dir, p.stem, p, why) for p in waiting]
+        failed.append({"build": None, "error": why})
+        begin_attempt(data_dir, [])
+    try:
+        while True:
+            try:
+                summary = build_index(corpus_dir, data_dir, progress=progress)
+            except DocumentsFailed as exc:
+                build = getattr(exc, "build", None)
+                logger.error("build %s failed: %s", build, exc)
+                failed.append({"build": build, "error": str(exc)})
+                blamed = [(doc_id, upload_path(data_dir, doc_path), why)
+                          for doc_id, (doc_path, why) in exc.failures.items()]
+                set_aside += [quarantine(data_dir, doc_id, path, f"{exc.stage}: {why}")
+                              for doc_id, path, why in blamed if path is not None]
+                if any(path is None for _, path, _ in blamed):  # a corpus document: the operator's to fix
+                    record_status(data_dir, ok=False, build=build, failed=failed, quarantined=set_aside)
+                    return None
+                continue  # again, without them
+            except Exception as exc:  # noqa: BLE001 - reported, and the old build keeps serving
+                build = getattr(exc, "build", None)
+                logger.exception("build %s failed", build)
+                failed.append({"build": build, "error": f"{type(exc).__name__}: {exc}"})
+                record_status(data_dir, ok=False, build=build, failed=failed, quarantined=set_aside)
+                return None
+            record_status(data_dir, ok=True, build=summary.build_dir.name, failed=failed, quarantined=set_aside)
+            return summary
+    finally:
+        end_attempt(data_dir)
 
 
 def start_reindex(corpus_dir: Path, data_dir: Path) -> None:

@@ -1,14 +1,17 @@
 """Durable uploads: documents added while the app serves.
 
-An upload is checked, then written as `DATA_DIR/added/<doc_id>.md` (fsynced, atomic rename)
-*before* the caller answers, and the reindex-pending marker is set; build/reindex.py picks
-it up.
+An upload is checked in full (ids included) before anything is written, then its documents
+are written as `DATA_DIR/added/<doc_id>.md` *before* the caller answers, all or none of
+them (storage/batches.py: a staging folder, committed by one rename), and the
+reindex-pending marker is set; build/reindex.py picks it up.
 """
 from __future__ import annotations
 
 import json
 import re
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +23,13 @@ from index.corpus.loader import (
     load_file,
 )
 from index.models import Document
-from index.storage.files import write_atomic
+from index.storage.batches import write_batch
 from index.storage.layout import DataLayout, mark_reindex_pending
+
+# A document is stored as `<id>.md`, and a file name holds at most 255 bytes (NAME_MAX) on
+# the usual file systems; 81 Chinese characters are already 243 bytes. 200 leaves room for
+# the suffix and for temporary names made from it.
+MAX_ID_BYTES = 200
 
 
 class IngestError(ValueError):
@@ -33,6 +41,10 @@ class IngestError(ValueError):
         self.conflict = conflict  # True when the only trouble is ids that already exist
 
 
+class UploadNotSaved(RuntimeError):
+    """The upload was valid but could not be written (disk full, …); nothing was saved."""
+
+
 def ingest_files(data_dir: Path, uploads: list[tuple[str, bytes]], protected_ids: set[str]) -> list[Document]:
     """Check uploaded files (name, content) in any corpus format and save their documents.
 
@@ -41,7 +53,7 @@ def ingest_files(data_dir: Path, uploads: list[tuple[str, bytes]], protected_ids
     """
     documents: list[Document] = []
     problems: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="upload-") as scratch:
+    with _not_saved_on_os_error(), tempfile.TemporaryDirectory(prefix="upload-") as scratch:
         for n, (name, content) in enumerate(uploads):
             suffix = Path(name).suffix.lower()
             if suffix not in SUPPORTED_SUFFIXES:
@@ -78,6 +90,15 @@ def ingest_records(data_dir: Path, records: list[Any], protected_ids: set[str]) 
     return _save(data_dir, documents, problems, protected_ids)
 
 
+@contextmanager
+def _not_saved_on_os_error() -> Iterator[None]:
+    """A full disk or a file-size limit, while checking (scratch files) or saving."""
+    try:
+        yield
+    except OSError as exc:
+        raise UploadNotSaved(f"nothing was saved: {exc.strerror or exc}") from exc
+
+
 def _encodable(record: dict[str, Any]) -> bool:
     try:
         json.dumps(record, ensure_ascii=False).encode("utf-8")
@@ -87,6 +108,12 @@ def _encodable(record: dict[str, Any]) -> bool:
 
 
 def _save(data_dir: Path, documents: list[Document], problems: list[str], protected_ids: set[str]) -> list[Document]:
+    with _not_saved_on_os_error():
+        return _check_and_write(data_dir, documents, problems, protected_ids)
+
+
+def _check_and_write(data_dir: Path, documents: list[Document], problems: list[str],
+                     protected_ids: set[str]) -> list[Document]:
     if not documents and not problems:
         problems.append("no documents in the upload")
     seen: set[str] = set()
@@ -96,14 +123,15 @@ def _save(data_dir: Path, documents: list[Document], problems: list[str], protec
             conflicts.append(f"{doc.id}: id belongs to a bundled corpus document and cannot be replaced")
         elif doc.id in seen:
             problems.append(f"{doc.id}: id appears twice in the upload")
+        elif len(doc.id.encode("utf-8")) > MAX_ID_BYTES:
+            problems.append(f"{doc.id[:40]}…: id is longer than {MAX_ID_BYTES} bytes of UTF-8")
         else:
             problems.extend(f"{doc.id}: {why}" for why in _stored_form_problems(doc))
         seen.add(doc.id)
     if problems or conflicts:
         raise IngestError(problems + conflicts, conflict=not problems)
-    added = DataLayout(data_dir).added
-    for doc in documents:
-        write_atomic(added / f"{doc.id}.md", document_to_markdown(doc))
+    files = {f"{doc.id}.md": document_to_markdown(doc).encode("utf-8") for doc in documents}
+    write_batch(data_dir, DataLayout(data_dir).added, files)
     mark_reindex_pending(data_dir)
     return documents
 

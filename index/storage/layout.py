@@ -30,6 +30,7 @@ from index.storage.files import fsync_dir, write_atomic
 
 BUILD_FORMAT = 1
 PENDING_FILE = "reindex.pending"  # uploads are waiting for a build
+BUILDING_FILE = "reindex.building"  # the pending marker a build took; removed once it is published
 KEEP_OLD_BUILDS = 2  # a worker that has not yet noticed a switch still reads the previous one
 
 
@@ -129,4 +130,6 @@ def mark_reindex_pending(data_dir: Path) -> None:
 
 
 def reindex_pending(data_dir: Path) -> bool:
-    return (data_dir / PENDING_FILE).exists()
+    """True while a build is wanted: none has taken the marker yet, or the one that did has
+    not published (it is running, failed or died)."""
+    return (data_dir / PENDING_FILE).exists() or (data_dir / BUILDING_FILE).exists()

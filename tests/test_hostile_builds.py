@@ -1,0 +1,94 @@
+"""Builds that fail or die (issue 15, item 2): reported, the upload to blame set aside, the
+reindex still pending, the old build serving meanwhile."""
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from index import SearchEngine, build_index, ingest_records, read_build_status, reindex_pending, run_pending_builds
+from index.build.failures import ATTEMPT_FILE, QUARANTINE_FOLDER
+from index.storage.layout import DataLayout
+from tests.conftest import BUNDLED_CORPUS, REPO_ROOT, share_caches
+
+
+@pytest.fixture
+def data(tmp_path: Path, test_data_dir: Path, encoder) -> Path:
+    data = tmp_path / "data"
+    data.mkdir()
+    share_caches(test_data_dir, data)
+    build_index(BUNDLED_CORPUS, data, encoder=encoder)
+    return data
+
+
+# The reindex runner as start_reindex runs it, optionally under a file-size limit (a write
+# past it fails with EFBIG, as one on a full disk fails with ENOSPC).
+RUNNER = """
+import resource, signal, sys
+from pathlib import Path
+from index import run_pending_builds
+limit = int(sys.argv[3])
+if limit:
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+print(run_pending_builds(Path(sys.argv[1]), Path(sys.argv[2])))
+"""
+
+
+def start_runner(data: Path, file_size_limit: int = 0) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", RUNNER, str(BUNDLED_CORPUS), str(data), str(file_size_limit)],
+                            cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def attempt_record(data: Path) -> dict:
+    try:
+        return json.loads((data / ATTEMPT_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def test_a_failed_build_is_reported_and_stays_pending(data: Path) -> None:
+    served = DataLayout(data).current_marker()
+    ingest_records(data, [{"id": "waiting", "title": "等待", "text": "等待发布的文档。"}], set())
+    runner = start_runner(data, file_size_limit=100_000)  # the new build's files do not fit
+    out, err = runner.communicate(timeout=600)
+    assert runner.returncode == 0 and out.strip() == "0", err[-2000:]
+    status = read_build_status(data)
+    assert status is not None and status["ok"] is False
+    assert status["build"] and "File too large" in status["failed"][-1]["error"]
+    assert f"build {status['build']} failed" in err  # the runner's log line names the build
+    assert status["quarantined"] == []  # a full disk is nobody's upload
+    assert reindex_pending(data), "a failed build must leave the reindex pending"
+    assert DataLayout(data).current_marker() == served
+    assert (DataLayout(data).added / "waiting.md").is_file()
+    # Once the disk has room again, the next run publishes the upload.
+    assert run_pending_builds(BUNDLED_CORPUS, data) == 1
+    assert not reindex_pending(data) and read_build_status(data)["ok"] is True  # type: ignore[index]
+
+
+def test_an_upload_that_kills_the_build_twice_is_quarantined_and_the_rest_published(data: Path) -> None:
+    ingest_records(data, [{"id": "suspect", "title": "嫌疑", "text": "每次构建都死于这篇文档。"}], set())
+    for died_before in range(2):  # as the OOM killer would, while this upload waits
+        runner = start_runner(data)
+        deadline = time.monotonic() + 300
+        while attempt_record(data).get("died") != died_before:  # the runner's build has begun
+            assert runner.poll() is None and time.monotonic() < deadline, runner.communicate()[1][-2000:]
+            time.sleep(0.05)
+        runner.send_signal(signal.SIGKILL)
+        runner.communicate()
+        assert reindex_pending(data), "a killed build must not clear the pending marker"
+    ingest_records(data, [{"id": "innocent", "title": "无辜", "text": "另一篇正常的文档。"}], set())
+    # "innocent" arrived after the kills: only "suspect" was waiting through both.
+    assert run_pending_builds(BUNDLED_CORPUS, data) == 1
+    status = read_build_status(data)
+    assert status is not None and status["ok"] is True
+    assert [q["id"] for q in status["quarantined"]] == ["suspect"]
+    assert "died 2 times" in status["quarantined"][0]["reason"]
+    assert (data / QUARANTINE_FOLDER / "suspect.md").is_file()
+    engine = SearchEngine(data)
+    assert engine.document("suspect") is None and engine.document("innocent") is not None
