@@ -36,6 +36,8 @@ def create_app(settings: WebSettings | None = None, engine: SearchEngine | None 
     app.config["WEB_SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.config["JSON_SORT_KEYS"] = False
+    if settings.trusted_hosts:  # Flask answers 400 to any other Host header
+        app.config["TRUSTED_HOSTS"] = list(settings.trusted_hosts)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the contract's field order
     app.extensions[EXTENSION] = EngineHolder(settings, engine)

@@ -30,6 +30,7 @@ from index import (
 
 from .current import current_engine
 from .errors import ApiError
+from .params import json_body
 
 admin = Blueprint("admin", __name__, url_prefix="/api/admin")
 
@@ -81,7 +82,7 @@ def add_documents() -> tuple[Response, int]:
 
 
 def _json_documents() -> list[Any]:
-    body = request.get_json(force=True, silent=True)
+    body = json_body()
     if isinstance(body, dict) and isinstance(body.get("documents"), list):
         return body["documents"]
     if isinstance(body, list):

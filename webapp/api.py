@@ -15,7 +15,16 @@ from index import ask as answer_question
 from .current import current_engine
 from .errors import ApiError, bad, missing
 from .openapi import openapi_document
-from .params import MAX_DOCUMENTS_OFFSET, MAX_DOCUMENTS_PAGE, MAX_SUGGESTIONS, int_param, query_text, search_params
+from .params import (
+    MAX_DOCUMENTS_OFFSET,
+    MAX_DOCUMENTS_PAGE,
+    MAX_SUGGESTIONS,
+    int_param,
+    json_body,
+    query_text,
+    search_params,
+)
+from .public_url import public_base_url
 
 api = Blueprint("api", __name__, url_prefix="/api")
 health = Blueprint("health", __name__)
@@ -42,7 +51,7 @@ def ask() -> Response:
 def _question_value() -> Any:
     if request.method == "GET":
         return request.args.get("q")
-    body = request.get_json(force=True, silent=True)
+    body = json_body()
     if not isinstance(body, dict):
         raise ApiError(400, "bad_body", 'the body must be a JSON object such as {"q": "…"}')
     if "q" not in body:
@@ -94,16 +103,19 @@ def document(doc_id: str) -> Response:
 @api.get("/openapi.json")
 def openapi() -> Response:
     settings = current_app.config["WEB_SETTINGS"]
-    return jsonify(openapi_document(request.host_url.rstrip("/"), settings.max_query_chars))
+    return jsonify(openapi_document(public_base_url(), settings.max_query_chars))
 
 
 @health.get("/healthz")
 def healthz() -> Response:
     engine = current_engine()
     facets = engine.facets()
-    return jsonify({
-        "status": "ok",
+    body = {
+        "status": "degraded" if engine.degraded else "ok",
         "build": engine.build.marker,
         "documents": facets.documents,
         "passages": facets.passages,
-    })
+    }
+    if engine.degraded:  # still answering, from an older build: say why
+        body["degraded"] = engine.degraded
+    return jsonify(body)

@@ -149,8 +149,12 @@ def schemas() -> dict[str, Any]:
             "blocks": {"type": "array", "items": _ref("Block")},
             "passages": {"type": "array", "items": _ref("Passage")},
         }),
-        "Health": _object({"status": _string(), "build": _string(), "documents": {"type": "integer"},
-                           "passages": {"type": "integer"}}),
+        "Health": _object({"status": _string("ok, or degraded: serving an older build because the current "
+                                             "one is damaged"),
+                           "build": _string(), "documents": {"type": "integer"},
+                           "passages": {"type": "integer"},
+                           "degraded": _string("why the status is degraded (only then)")},
+                          required=["status", "build", "documents", "passages"]),
         "Error": _object({"error": _object({
             "code": _string("machine-readable: missing_parameter, bad_parameter, bad_body, query_too_long, "
                             "payload_too_large, not_found, method_not_allowed, rate_limited, index_not_built, "

@@ -17,6 +17,7 @@ from .current import current_engine
 from .document_view import document_view, parse_span
 from .errors import ApiError
 from .i18n import translate
+from .limits import ask_allowed
 from .params import MAX_OFFSET, SearchParams, filters_param, mode_param, query_text
 from .presenters import answer_parts, document_link, make_pager
 from .questions import is_question
@@ -48,7 +49,8 @@ def search_page() -> tuple[str, int]:
         return render_template("search.html", **context), exc.status
     result = engine.search(params.q, k=params.k, mode=params.mode, filters=params.filters, offset=params.offset)
     context["result"] = _result_view(result, params)
-    if params.offset == 0 and params.filters.is_empty():
+    if params.offset == 0 and params.filters.is_empty() and ask_allowed():
+        # The answer card is an answer like /api/ask's: it counts against the same limit.
         context["answer"] = _answer_view(ask(engine, params.q), params.q)
     page = params.offset // params.k + 1
     context["pager"] = make_pager(dict(request.args.items()), result.total, page, params.k)

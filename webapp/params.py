@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
+from flask import request
 from werkzeug.datastructures import MultiDict
 
 from index import SEARCH_MODES, BadFilter, SearchFilters, SearchMode, date_bounds
@@ -102,3 +104,31 @@ def search_params(args: MultiDict[str, str], max_chars: int, default_k: int = 10
         mode=mode_param(args),
         filters=filters_param(args),
     )
+
+
+# No request the API takes nests deeper than a few levels; json.loads itself gives up near
+# 1,000 with RecursionError (a 500), and the uploads' YAML writer recurses too.
+MAX_JSON_DEPTH = 32
+
+
+def json_body() -> Any:
+    """The request body parsed as JSON (None if it is not JSON); 400 bad_body when nested too deeply."""
+    too_deep = ApiError(400, "bad_body", f"the JSON body is nested too deeply (at most {MAX_JSON_DEPTH} levels)")
+    try:
+        body = request.get_json(force=True, silent=True)
+    except RecursionError:
+        raise too_deep from None
+    if _depth(body) > MAX_JSON_DEPTH:
+        raise too_deep
+    return body
+
+
+def _depth(value: Any) -> int:
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest

@@ -22,6 +22,11 @@
 | TRUST_PROXY         | 0          | 1: take the client address from X-Forwarded-For (behind a      |
 |                     |            | load balancer you run); never on a directly exposed server     |
 | LOG_QUERIES         | 0          | 1: put query text in the JSON access log                       |
+| PUBLIC_URL          | (empty)    | the app's public address (https://search.example.org): what    |
+|                     |            | /widget's snippet and OpenAPI's `servers` print                |
+| TRUSTED_HOSTS       | (empty)    | comma-separated host names the app answers to; any other Host  |
+|                     |            | header gets 400. With neither set, the request's Host is only  |
+|                     |            | printed when it is a loopback address (local development)      |
 | RATE_LIMIT_DB       | (DATA_DIR/ratelimit.sqlite3) | the counters shared by the workers; set it  |
 |                     |            | to a local writable path when DATA_DIR is mounted read-only   |
 | REDIS_URL           | (empty)    | redis://host:6379/0: rate-limit counters in Redis, shared by  |
@@ -57,6 +62,13 @@ def env_list(name: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in os.environ.get(name, "").split(",") if part.strip())
 
 
+def _public_url(value: str) -> str:
+    url = value.strip().rstrip("/")
+    if url and not url.startswith(("https://", "http://")):
+        raise ValueError(f"PUBLIC_URL must start with https:// or http://, not {url!r}")
+    return url
+
+
 @dataclass(frozen=True)
 class WebSettings:
     index: IndexSettings = field(default_factory=IndexSettings.from_env)
@@ -77,6 +89,8 @@ class WebSettings:
     log_queries: bool = False
     rate_limit_path: str = ""  # empty: DATA_DIR/ratelimit.sqlite3
     redis_url: str = field(default="", repr=False)  # may carry a password
+    public_url: str = ""
+    trusted_hosts: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> WebSettings:
@@ -102,6 +116,8 @@ class WebSettings:
             log_queries=env_int("LOG_QUERIES", 0) > 0,
             rate_limit_path=os.environ.get("RATE_LIMIT_DB", "").strip(),
             redis_url=os.environ.get("REDIS_URL", "").strip(),
+            public_url=_public_url(os.environ.get("PUBLIC_URL", "")),
+            trusted_hosts=env_list("TRUSTED_HOSTS"),
         )
 
     @classmethod

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from flask import Blueprint, Response, render_template, request
 
+from .public_url import public_base_url
+
 WIDGET_FILE = Path(__file__).parent / "widget_assets" / "widget.js"
 WIDGET_MAX_AGE = 300  # seconds: how long a release takes to reach every embedding page
 IMMUTABLE_MAX_AGE = 365 * 24 * 3600
@@ -142,6 +144,6 @@ def widget_js() -> Response:
 @widget.get("/widget")
 def demo_page() -> str:
     script = widget_script()
-    endpoint = request.host_url.rstrip("/")
+    endpoint = public_base_url()
     return render_template("widget.html", endpoint=endpoint, widget_src=widget_url(), version=script.version,
                            attributes=ATTRIBUTES, properties=PROPERTIES, parts=PARTS, events=EVENTS, keys=KEYS)

@@ -5,14 +5,17 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from index.build.artifacts import (
+    DOCUMENTS_FILE,
     KEYWORD_FOLDER,
+    PASSAGES_FILE,
     SECOND_VECTORS_FILE,
     SUGGESTIONS_FILE,
     USER_DICTIONARY,
@@ -40,7 +43,7 @@ from index.search.config import SearchConfig
 from index.search.facets import corpus_facets
 from index.search.fusion import KEYWORD, SECOND_VECTOR, VECTOR, fuse, fusion_weights, uses_second_vector
 from index.search.query_plan import plan_query
-from index.storage.layout import DataLayout, sentence_cache_path
+from index.storage.layout import DamagedBuild, DataLayout, intact_builds, sentence_cache_path, verify_build
 from index.text.analysis import load_user_dictionary
 from index.text.highlight import make_snippet
 from index.vector.cache import EmbeddingCache
@@ -75,26 +78,52 @@ class LoadedBuild:
 
     @classmethod
     def open(cls, folder: Path, marker: str) -> LoadedBuild:
-        load_user_dictionary(folder / USER_DICTIONARY)
-        passages = read_passages(folder)
-        documents = read_documents(folder)
+        """Raises DamagedBuild naming the file when the build cannot be served as written."""
+        verify_build(folder)
+        with _naming(folder / USER_DICTIONARY):
+            load_user_dictionary(folder / USER_DICTIONARY)
+        with _naming(folder / PASSAGES_FILE):
+            passages = read_passages(folder)
+        with _naming(folder / DOCUMENTS_FILE):
+            documents = read_documents(folder)
         second = folder / SECOND_VECTORS_FILE
         counts = Counter(p.lang for p in passages)
+        with _naming(folder / KEYWORD_FOLDER):
+            keyword = KeywordIndex(folder / KEYWORD_FOLDER)
+        with _naming(folder / VECTORS_FILE):
+            vectors = VectorIndex(np.load(folder / VECTORS_FILE), passages, VECTOR)
+        with _naming(second):
+            second_vectors = VectorIndex(np.load(second), passages, SECOND_VECTOR) if second.is_file() else None
+        with _naming(folder / SUGGESTIONS_FILE):
+            suggester = Suggester.load(folder / SUGGESTIONS_FILE)
+        with _naming(folder / GLOSSARY_FILE):
+            glossary = Glossary.load(folder / GLOSSARY_FILE)
         return cls(
             marker=marker,
             folder=folder,
-            keyword=KeywordIndex(folder / KEYWORD_FOLDER),
-            vectors=VectorIndex(np.load(folder / VECTORS_FILE), passages, VECTOR),
+            keyword=keyword,
+            vectors=vectors,
             passages=passages,
             position={p.id: i for i, p in enumerate(passages)},
             documents={d.id: d for d in documents},
-            suggester=Suggester.load(folder / SUGGESTIONS_FILE),
-            glossary=Glossary.load(folder / GLOSSARY_FILE),
-            second_vectors=VectorIndex(np.load(second), passages, SECOND_VECTOR) if second.is_file() else None,
+            suggester=suggester,
+            glossary=glossary,
+            second_vectors=second_vectors,
             languages=frozenset(counts),
             main_language=counts.most_common(1)[0][0] if counts else "zh",
             facets=corpus_facets(documents, passages),
         )
+
+
+@contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """Any error reading `path` becomes a DamagedBuild that names it."""
+    try:
+        yield
+    except DamagedBuild:
+        raise
+    except Exception as exc:
+        raise DamagedBuild(path, f"{type(exc).__name__}: {exc}") from exc
 
 
 class SearchEngine:
@@ -122,7 +151,12 @@ class SearchEngine:
         self._sentence_cache = EmbeddingCache(sentence_cache_path(self.layout, self.encoder.name))
         self._reload_lock = threading.Lock()
         self._unopenable_marker = ""
+        # Why the build served is not the one CURRENT names ("" when it is): /healthz reports it.
+        self.degraded = ""
+        self._damage = ""
         self.refresh()
+        if self._build is None:
+            self._open_newest_intact()
         if self._build is None:
             raise IndexNotBuilt(f"no index in {data_dir}: run `python -m index build` first")
 
@@ -152,16 +186,38 @@ class SearchEngine:
                 return False
             try:
                 build = LoadedBuild.open(folder, marker)
-            except Exception:
-                if self._build is None:
-                    raise
+            except DamagedBuild as exc:
                 # Remembered, so a broken build costs one failed open, not one per request.
                 self._unopenable_marker = marker
-                logger.exception("cannot open build %s; still serving %s", marker, self._build.marker)
+                self._damage = str(exc)
+                if self._build is not None:  # at start, _open_newest_intact logs the one line
+                    self.degraded = f"build {marker} is damaged ({exc}); still serving {self._build.marker}"
+                    logger.error(self.degraded)
                 return False
-            self._build = build
-            self._sentence_cache = EmbeddingCache(sentence_cache_path(self.layout, self.encoder.name))
+            self._switch_to(build)
+            self.degraded = ""
             return True
+
+    def _open_newest_intact(self) -> None:
+        """At start, when CURRENT's build is damaged: serve the newest older build that opens."""
+        for folder in intact_builds(self.layout):
+            if folder.name == self._unopenable_marker:
+                continue
+            try:
+                build = LoadedBuild.open(folder, folder.name)
+            except DamagedBuild as exc:
+                logger.error("build %s is damaged too: %s", folder.name, exc)
+                continue
+            self._switch_to(build)
+            self.degraded = f"build {self._unopenable_marker} is damaged ({self._damage}); serving the older build {folder.name}"
+            logger.error(self.degraded)
+            return
+        if self._unopenable_marker:
+            logger.error("build %s is damaged (%s) and no older build opens", self._unopenable_marker, self._damage)
+
+    def _switch_to(self, build: LoadedBuild) -> None:
+        self._build = build
+        self._sentence_cache = EmbeddingCache(sentence_cache_path(self.layout, self.encoder.name))
 
     def _serving_marker(self) -> str | None:
         return self._build.marker if self._build is not None else None

@@ -15,6 +15,7 @@ CURRENT pointing at the old, complete build.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -29,6 +30,7 @@ from typing import Any
 from index.storage.files import fsync_dir, write_atomic
 
 BUILD_FORMAT = 1
+MANIFEST = "manifest.json"
 PENDING_FILE = "reindex.pending"  # uploads are waiting for a build
 BUILDING_FILE = "reindex.building"  # the pending marker a build took; removed once it is published
 KEEP_OLD_BUILDS = 2  # a worker that has not yet noticed a switch still reads the previous one
@@ -105,9 +107,63 @@ def new_build_folder(layout: DataLayout) -> Path:
     return folder
 
 
+class DamagedBuild(RuntimeError):
+    """A build folder whose files are missing, changed or unreadable; `path` names the file."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        super().__init__(f"{path}: {why}")
+        self.path = path
+        self.why = why
+
+
+def file_checksums(folder: Path) -> dict[str, str]:
+    """sha256 of every file of a build (paths relative to it), the manifest left out."""
+    return {
+        str(path.relative_to(folder)): _sha256(path)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != MANIFEST
+    }
+
+
+def verify_build(folder: Path) -> None:
+    """Raise DamagedBuild naming the first file that is missing or not what the build wrote.
+
+    Builds published before checksums existed carry none and pass unchecked.
+    """
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DamagedBuild(folder / MANIFEST, f"unreadable ({exc})") from exc
+    for name, expected in (manifest.get("checksums") or {}).items():
+        path = folder / name
+        try:
+            actual = _sha256(path)
+        except OSError as exc:
+            raise DamagedBuild(path, exc.strerror or str(exc)) from exc
+        if actual != expected:
+            raise DamagedBuild(path, "checksum mismatch (changed or truncated since the build)")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def intact_builds(layout: DataLayout) -> list[Path]:
+    """Published builds, newest first (their names start with the time they were made)."""
+    if not layout.builds.is_dir():
+        return []
+    return sorted((p for p in layout.builds.iterdir() if not p.name.startswith(".") and (p / MANIFEST).is_file()),
+                  key=lambda p: p.name, reverse=True)
+
+
 def publish_build(layout: DataLayout, tmp_folder: Path, manifest: dict[str, Any]) -> Path:
-    """Seal a finished build and make it the one served."""
-    write_atomic(tmp_folder / "manifest.json", json.dumps({"format": BUILD_FORMAT, **manifest}, ensure_ascii=False, indent=2))
+    """Seal a finished build (with the checksum of every file) and make it the one served."""
+    sealed = {"format": BUILD_FORMAT, **manifest, "checksums": file_checksums(tmp_folder)}
+    write_atomic(tmp_folder / MANIFEST, json.dumps(sealed, ensure_ascii=False, indent=2))
     final = layout.builds / tmp_folder.name.removeprefix(".tmp-")
     os.replace(tmp_folder, final)
     fsync_dir(layout.builds)
