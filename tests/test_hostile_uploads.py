@@ -76,8 +76,8 @@ def test_large_uploads_in_four_scripts_build_and_so_do_later_builds(tmp_path: Pa
     data.mkdir()
     share_caches(test_data_dir, data)
     build_index(BUNDLED_CORPUS, data, encoder=encoder)
-    uploads = [(f"{script}.md", large_text(script, 30_000, seed=7).encode("utf-8")) for script in SCRIPTS]
-    uploads.append(("run-of-a.md", large_text("run-of-a", 200_000).encode("utf-8")))
+    uploads = [(f"{script}.md", large_text(script, 8_000, seed=7).encode("utf-8")) for script in SCRIPTS]
+    uploads.append(("run-of-a.md", large_text("run-of-a", 50_000).encode("utf-8")))
     ingest_files(data, uploads, set())
     assert run_pending_builds(BUNDLED_CORPUS, data) == 1
     engine = SearchEngine(data, encoder=encoder)
@@ -189,12 +189,15 @@ def test_a_worker_timeout_mid_upload_leaves_all_of_it_or_none(tmp_path: Path, te
     data.mkdir()
     share_caches(test_data_dir, data)
     build_index(BUNDLED_CORPUS, data, encoder=encoder)
-    records = [{"id": f"t-{n}", "title": f"第{n}篇", "text": f"新会第{n}号文档的正文。"} for n in range(6000)]
+    records = [{"id": f"t-{n}", "title": f"第{n}篇", "text": f"新会第{n}号文档的正文。"} for n in range(10_000)]
     key = "test-admin-key"
-    with serve_with_gunicorn(data, workers=1, env={"ADMIN_API_KEY": key, "WORKER_TIMEOUT": "2"}) as base_url:
+    # 5 s: long enough for a worker to answer /healthz on a loaded machine, far too short
+    # to check and store 10,000 documents.
+    with serve_with_gunicorn(data, workers=1, env={"ADMIN_API_KEY": key, "WORKER_TIMEOUT": "5"},
+                             startup_timeout=400) as base_url:
         try:
             reply = requests.post(f"{base_url}/api/admin/documents", json={"documents": records},
-                                  headers={"Authorization": f"Bearer {key}"}, timeout=120)
+                                  headers={"Authorization": f"Bearer {key}"}, timeout=300)
             status = reply.status_code
         except requests.ConnectionError:
             status = 0  # the worker was killed with the connection open
