@@ -153,8 +153,7 @@ def schemas() -> dict[str, Any]:
                                              "one is damaged"),
                            "build": _string(), "documents": {"type": "integer"},
                            "passages": {"type": "integer"},
-                           "degraded": _string("why the status is degraded (only then)")},
-                          required=["status", "build", "documents", "passages"]),
+                           "degraded": _string("why the status is degraded; empty when it is ok")}),
         "Error": _object({"error": _object({
             "code": _string("machine-readable: missing_parameter, bad_parameter, bad_body, query_too_long, "
                             "payload_too_large, not_found, method_not_allowed, rate_limited, index_not_built, "
