@@ -7,7 +7,7 @@ trace goes to the log.
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 # HTTP status -> the code clients switch on when the view did not choose a finer one.
 DEFAULT_CODES = {
@@ -57,6 +57,13 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def on_api_error(exc: ApiError) -> Response:
         return error_response(exc.status, exc.code, exc.message)
+
+    @app.errorhandler(SecurityError)
+    def on_untrusted_host(exc: SecurityError) -> Response:
+        # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page either.
+        response = jsonify({"error": {"code": "untrusted_host", "message": "this host name is not served here"}})
+        response.status_code = 400
+        return response
 
     @app.errorhandler(HTTPException)
     def on_http_error(exc: HTTPException) -> Response:
