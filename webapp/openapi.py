@@ -157,7 +157,8 @@ def schemas() -> dict[str, Any]:
         "Error": _object({"error": _object({
             "code": _string("machine-readable: missing_parameter, bad_parameter, bad_body, query_too_long, "
                             "payload_too_large, not_found, method_not_allowed, rate_limited, index_not_built, "
-                            "internal_error; admin: unauthorized, admin_disabled, bad_document, conflict"),
+                            "untrusted_host, rate_limiter_unavailable, internal_error; admin: unauthorized, "
+                            "admin_disabled, bad_document, conflict, not_saved"),
             "message": _string("what went wrong and how to fix it"),
         })}),
     }
