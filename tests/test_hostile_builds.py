@@ -10,11 +10,17 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from index import SearchEngine, build_index, ingest_records, read_build_status, reindex_pending, run_pending_builds
 from index.build.failures import ATTEMPT_FILE, QUARANTINE_FOLDER
 from index.storage.layout import DataLayout
-from tests.conftest import BUNDLED_CORPUS, REPO_ROOT, share_caches
+from tests.conftest import BUNDLED_CORPUS, NO_RATE_LIMITS, REPO_ROOT, share_caches
+from tests.servers import serve_in_thread
+from webapp import create_app
+from webapp.settings import WebSettings
+
+ADMIN_KEY = "test-admin-key"
 
 
 @pytest.fixture
@@ -52,7 +58,7 @@ def attempt_record(data: Path) -> dict:
         return {}
 
 
-def test_a_failed_build_is_reported_and_stays_pending(data: Path) -> None:
+def test_a_failed_build_is_reported_and_stays_pending(data: Path, encoder) -> None:
     served = DataLayout(data).current_marker()
     ingest_records(data, [{"id": "waiting", "title": "等待", "text": "等待发布的文档。"}], set())
     runner = start_runner(data, file_size_limit=100_000)  # the new build's files do not fit
@@ -66,6 +72,12 @@ def test_a_failed_build_is_reported_and_stays_pending(data: Path) -> None:
     assert reindex_pending(data), "a failed build must leave the reindex pending"
     assert DataLayout(data).current_marker() == served
     assert (DataLayout(data).added / "waiting.md").is_file()
+    app = create_app(WebSettings.for_data_dir(data, admin_api_key=ADMIN_KEY, **NO_RATE_LIMITS),
+                     engine=SearchEngine(data, encoder=encoder))
+    with serve_in_thread(app) as base_url:
+        shown = requests.get(base_url + "/api/admin/status", headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+                             timeout=300).json()
+    assert shown["reindex_pending"] is True and shown["last_build"] == status
     # Once the disk has room again, the next run publishes the upload.
     assert run_pending_builds(BUNDLED_CORPUS, data) == 1
     assert not reindex_pending(data) and read_build_status(data)["ok"] is True  # type: ignore[index]
