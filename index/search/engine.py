@@ -43,7 +43,7 @@ from index.search.config import SearchConfig
 from index.search.facets import corpus_facets
 from index.search.fusion import KEYWORD, SECOND_VECTOR, VECTOR, fuse, fusion_weights, uses_second_vector
 from index.search.query_plan import plan_query
-from index.storage.layout import DamagedBuild, DataLayout, intact_builds, sentence_cache_path, verify_build
+from index.storage.layout import DamagedBuild, DataLayout, published_builds, sentence_cache_path, verify_build
 from index.text.analysis import load_user_dictionary
 from index.text.highlight import make_snippet
 from index.vector.cache import EmbeddingCache
@@ -200,7 +200,7 @@ class SearchEngine:
 
     def _open_newest_intact(self) -> None:
         """At start, when CURRENT's build is damaged: serve the newest older build that opens."""
-        for folder in intact_builds(self.layout):
+        for folder in published_builds(self.layout):
             if folder.name == self._unopenable_marker:
                 continue
             try:

@@ -152,7 +152,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def intact_builds(layout: DataLayout) -> list[Path]:
+def published_builds(layout: DataLayout) -> list[Path]:
     """Published builds, newest first (their names start with the time they were made)."""
     if not layout.builds.is_dir():
         return []
