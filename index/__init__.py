@@ -68,6 +68,7 @@ from index.settings import IndexSettings
 from index.storage.layout import reindex_pending
 from index.text.analysis import analyze, query_terms
 from index.text.language import guess_language, has_han, is_han
+from index.text.script import TRADITIONAL_TAG, script_of, to_simplified, to_traditional
 from index.vector.cache import EmbeddingCache, content_key
 from index.vector.encoder import Encoder
 from index.vector.second_encoder import USE_MODEL_NAME, UseEncoder
@@ -84,4 +85,5 @@ __all__ = [
     "guess_language", "has_han", "hit_json", "ingest_files", "ingest_records", "is_han", "load_corpus",
     "passage_json", "query_terms", "read_passages", "reindex_needed", "reindex_pending", "reindex_running",
     "quarantined_uploads", "read_build_status", "run_pending_builds", "search_json", "split_passages", "split_sentences", "start_reindex",
+    "TRADITIONAL_TAG", "script_of", "to_simplified", "to_traditional",
 ]

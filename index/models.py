@@ -89,7 +89,7 @@ class QueryPlan:
     It travels with the SearchResult, so whoever reads the result (the answerer) uses the
     same language guess and the same terms instead of working them out again."""
 
-    text: str  # the query as typed, stripped
+    text: str  # the query as typed, stripped, in simplified characters (text/script.py)
     lang: str  # "zh" or "en", guessed from its script
     keyword_text: str  # what the keyword side searches
     vector_text: str  # what the encoders embed
@@ -97,6 +97,12 @@ class QueryPlan:
     translated: tuple[str, ...] = ()  # the other-language terms the keyword side added
     terms: tuple[str, ...] = ()  # the analyzer's terms of `text`
     keyword_terms: tuple[str, ...] = ()  # the analyzer's terms of `keyword_text`
+    script: str = ""  # the script it was typed in: "Hant" (traditional), "Hans", "" (no Chinese)
+
+    @property
+    def traditional(self) -> bool:
+        """Typed in traditional characters: replies to it are written in them too."""
+        return self.script == "Hant"
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from index.models import Answer, Citation, Document, Hit, Passage, SearchResult
+from index.text.script import script_of
 
 
 def hit_json(hit: Hit) -> dict[str, Any]:
@@ -51,6 +52,9 @@ def search_json(result: SearchResult, k: int, offset: int = 0) -> dict[str, Any]
         "mode": result.mode,
         "k": k,
         "offset": offset,
+        # the script the query was typed in: "Hant" (traditional), "Hans", "" (no Chinese);
+        # a traditional query is searched as its simplified twin, and clients reply in it
+        "script": result.plan.script if result.plan is not None else "",
     }
 
 
@@ -80,6 +84,8 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         # English questions over Chinese quotes: what could be rendered with certainty,
         # one line per citation (n matches citations[].n); empty otherwise.
         "english": [line.to_dict() for line in answer.english if line.text],
+        # as in search_json: "Hant" when the question was typed in traditional characters
+        "script": script_of(answer.question),
     }
 
 

@@ -36,6 +36,11 @@ def _question(max_chars: int, description: str) -> dict[str, Any]:
             "description": f"{description}, 1 to {max_chars} characters besides leading and trailing white space"}
 
 
+_SCRIPT: dict[str, Any] = {"type": "string", "enum": ["Hant", "Hans", ""],
+                           "description": "the script the query was typed in: Hant (traditional Chinese, searched as its simplified "
+                                          "twin), Hans (simplified), empty without Chinese characters"}
+
+
 def _string(description: str = "") -> dict[str, Any]:
     return {"type": "string", "description": description} if description else {"type": "string"}
 
@@ -111,6 +116,7 @@ def schemas() -> dict[str, Any]:
             "keyword_matches": {"type": "integer", "nullable": True,
                                 "description": "passages that contain the query's words (null in vector mode); "
                                                "0 in hybrid mode: the results are only close in meaning"},
+            "script": _SCRIPT,
         }, required=["query", "total", "took_ms", "results"]),
         "AskResponse": _object({
             "question": _string(),
@@ -125,6 +131,7 @@ def schemas() -> dict[str, Any]:
             "english": {"type": "array", "items": _ref("EnglishLine"),
                         "description": "for an English question over Chinese quotes: one line per citation with "
                                        "the figures, periods and terms rendered in English where certain"},
+            "script": _SCRIPT,
         }, required=["question", "answered", "answer", "citations", "passages", "took_ms"]),
         "EnglishLine": _object({
             "n": {"type": "integer", "description": "the citation it renders"},

@@ -20,6 +20,7 @@ from index.crosslingual.lexicon import Lexicon
 from index.models import Answer, Citation, EnglishLine, Hit, QueryPlan, SearchMode, SearchResult
 from index.text.analysis import query_terms
 from index.text.language import guess_language, is_han
+from index.text.script import TRADITIONAL_TAG, to_traditional
 
 
 class AnswerSource(Protocol):
@@ -78,6 +79,8 @@ NO_ANSWER = {
     "zh": "语料库中没有这个问题的答案。下面列出最接近的段落，供参考。",
     "en": "The corpus does not say. The closest passages are listed below.",
 }
+# A question typed in traditional characters is told so in them (OpenCC s2hk of the zh text).
+NO_ANSWER[TRADITIONAL_TAG] = to_traditional(NO_ANSWER["zh"])
 
 _QUANTITY_QUESTION = re.compile(
     r"多少|几|多大|多高|比例|占比|增速|增长了?百分之|how (many|much)|what (percentage|share|proportion)|"
@@ -122,7 +125,8 @@ def ask(source: AnswerSource, question: str, tuning: AnswerTuning = DEFAULT_TUNI
         confidence = chosen[0].score - tuning.unknown_term_penalty * unknown
 
     if not chosen or confidence < abstain_threshold(tuning, lang, chosen[0]):
-        return Answer(question, lang, False, NO_ANSWER.get(lang, NO_ANSWER["en"]), [], hits, confidence,
+        message = TRADITIONAL_TAG if plan is not None and plan.traditional else lang
+        return Answer(question, lang, False, NO_ANSWER.get(message, NO_ANSWER["en"]), [], hits, confidence,
                       took_ms=(time.perf_counter() - started) * 1000)
     citations = [
         Citation(

@@ -7,6 +7,11 @@ BM25 still weighs every term by its rarity. The vector side embeds the question 
 glossary's terms only: on XQuAD the general lexicon's terms lowered hybrid quality there
 (docs/BENCHMARKS.md), while the glossary's lifted the qa_set.
 
+A query in traditional characters is read as simplified from here on (text/script.py): its
+terms, its glossary and lexicon look-ups, its language and what the encoders embed are
+its simplified twin's, so it finds and answers exactly what the twin does. The plan keeps
+which script it was written in, for replying in that script.
+
 A query is cross-lingual when its language is not the corpus's main language; fusion then
 leans on the vectors and, when built, on the second encoder (fusion.fusion_weights).
 """
@@ -18,6 +23,7 @@ from index.crosslingual.query_translation import DEFAULT_LIMITS, TranslationLimi
 from index.models import QueryPlan
 from index.text.analysis import query_terms
 from index.text.language import guess_language
+from index.text.script import script_of, to_simplified
 
 
 def plan_query(
@@ -30,9 +36,10 @@ def plan_query(
 ) -> QueryPlan:
     """`languages`: the languages the corpus has passages in; `lexicon` None turns the
     general lexicon off (the glossary still applies, as before it existed)."""
-    query = query.strip()
-    if not query:
+    typed = query.strip()
+    if not typed:
         return QueryPlan("", "en", "", "", False)
+    query = to_simplified(typed)
     lang = guess_language(query)
     glossed = glossary.translate_terms(query) if glossary is not None and lang == "en" else []
     vector_text = _joined(query, glossed)
@@ -43,7 +50,8 @@ def plan_query(
         translated = english_terms(query, lexicon, glossary, limits)
     keyword_text = _joined(query, translated)
     return QueryPlan(query, lang, keyword_text, vector_text, lang != main_language, tuple(translated),
-                     terms=tuple(query_terms(query)), keyword_terms=tuple(query_terms(keyword_text)))
+                     terms=tuple(query_terms(query)), keyword_terms=tuple(query_terms(keyword_text)),
+                     script=script_of(typed))
 
 
 def _joined(query: str, terms: list[str]) -> str:

@@ -18,6 +18,7 @@ from whoosh.analysis import Token, Tokenizer
 from whoosh.lang.porter import stem
 
 from index.text.language import HAN_RUN
+from index.text.script import to_simplified
 
 # jieba prints "Building prefix dict..." to stderr on first use; it is noise for users.
 jieba.setLogLevel(logging.WARNING)
@@ -76,14 +77,17 @@ def analyze(text: str, keep_stop_words: bool = False) -> Iterator[tuple[str, int
     """(term, start, end) for every indexable term, in text order.
 
     Chinese: jieba's search mode also emits the short words inside long ones, so 农业
-    finds 中国农业发展银行. English: lowercased, Porter-stemmed. Numbers stay whole
-    (2810.29), so a figure can be searched for.
+    finds 中国农业发展银行. Traditional characters are read as simplified (script.py:
+    江門 gives the term 江门), at the same offsets, so spans still point into `text`.
+    English: lowercased, Porter-stemmed. Numbers stay whole (2810.29), so a figure can be
+    searched for.
     """
+    simplified = to_simplified(text)
     position = 0
     for match in HAN_RUN.finditer(text):
         yield from _latin_terms(text, position, match.start(), keep_stop_words)
         base = match.start()
-        for word, start, end in _cached_cut(match.group()):
+        for word, start, end in _cached_cut(simplified[match.start():match.end()]):
             if keep_stop_words or not _is_chinese_stop_word(word):
                 yield word, base + start, base + end
         position = match.end()

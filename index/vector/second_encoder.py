@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from index.text.script import to_simplified
 from index.vector.encoder import Encoder
 
 USE_MODEL_NAME = "use-multilingual-v3"
@@ -48,7 +49,8 @@ class UseEncoder(Encoder):
     def _encode(self, texts: list[str], prompt_name: str) -> np.ndarray:
         if not texts:
             return np.zeros((0, USE_DIMENSION), dtype=np.float32)
-        vectors = np.asarray(self.use.encode(list(texts)), dtype=np.float32)
+        # Simplified characters, as e5 gets them (encoder.py).
+        vectors = np.asarray(self.use.encode([to_simplified(t) for t in texts]), dtype=np.float32)
         # The package returns unit vectors already; normalising again costs nothing and
         # keeps the dot product a cosine whatever a future version does.
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
