@@ -14,18 +14,19 @@ from urllib.parse import urlencode
 from flask import Flask, Response, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from index import SearchEngine, guess_language
+from index import TRADITIONAL_TAG, SearchEngine, guess_language, script_of
 
 from .access_log import register_access_log
 from .admin import register_admin
 from .cors import register_cors
 from .current import EXTENSION, EngineHolder
 from .errors import register_error_handlers
-from .i18n import CLIENT_MESSAGES, COOKIE, COOKIE_MAX_AGE, HTML_LANG, choose_language, format_date, translate
+from .i18n import CLIENT_MESSAGES, COOKIE, COOKIE_MAX_AGE, choose_language, format_date, translate
+from .languages import HTML_LANG, NAMES, ui_language
 from .limits import register_rate_limits
 from .questions import is_question
 from .security import register_security_headers
-from .settings import LANGUAGES, WebSettings
+from .settings import WebSettings
 
 __all__ = ["WebSettings", "create_app"]
 
@@ -61,7 +62,15 @@ def create_app(settings: WebSettings | None = None, engine: SearchEngine | None 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)  # type: ignore[method-assign]
     _register_language(app, settings)
     app.add_template_filter(http_url)
+    app.add_template_filter(text_lang)
     return app
+
+
+def text_lang(text: str) -> str:
+    """The lang attribute for corpus text as written: zh-Hant, zh-CN or en (fonts and
+    screen readers follow it; the text itself is never converted)."""
+    script = script_of(text)
+    return "en" if not script else HTML_LANG[TRADITIONAL_TAG] if script == "Hant" else HTML_LANG["zh"]
 
 
 def http_url(url: str) -> str:
@@ -76,8 +85,8 @@ def _register_language(app: Flask, settings: WebSettings) -> None:
 
     @app.after_request
     def keep_language(response: Response) -> Response:
-        asked = request.args.get("lang", "")
-        if asked in LANGUAGES and request.cookies.get(COOKIE) != asked:
+        asked = ui_language(request.args.get("lang"))
+        if asked is not None and request.cookies.get(COOKIE) != asked:
             response.set_cookie(COOKIE, asked, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True)
         if response.mimetype == "text/html":
             response.vary.update(("Accept-Language", "Cookie"))
@@ -86,24 +95,32 @@ def _register_language(app: Flask, settings: WebSettings) -> None:
     @app.context_processor
     def template_helpers() -> dict[str, Any]:
         lang = g.get("lang", settings.default_lang)
-        other = "en" if lang == "zh" else "zh"
+        other = "zh" if lang == "en" else "en"
+        other_script = "zh" if lang == TRADITIONAL_TAG else TRADITIONAL_TAG
         return {
             "lang": lang,
             "html_lang": HTML_LANG[lang],
             "t": lambda key, **values: translate(lang, key, **values),
             "format_date": lambda date: format_date(date, lang),
             "switch_url": _url_with(lang=other),
+            "switch_lang": HTML_LANG[other],
+            # Simplified <-> traditional (from English: to traditional, as the other link goes to simplified).
+            "script_switch_url": _url_with(lang=other_script),
+            "script_switch_lang": HTML_LANG[other_script],
+            "script_switch_name": NAMES[other_script],
             "client_messages": {key: translate(lang, key) for key in CLIENT_MESSAGES},
             "max_query_chars": settings.max_query_chars,
         }
 
 
 def _question_language(max_chars: int) -> str | None:
-    """The language of a question typed into the search page, if the query is one."""
+    """The language of a question typed into the search page, if the query is one:
+    "zh-Hant" for Chinese typed in traditional characters."""
     query = request.args.get("q", "").strip() if request.path == "/" else ""
     if not query or len(query) > max_chars or not is_question(query):
         return None
-    return guess_language(query)
+    lang = guess_language(query)
+    return TRADITIONAL_TAG if lang == "zh" and script_of(query) == "Hant" else lang
 
 
 def _url_with(**changes: str) -> str:

@@ -1,19 +1,32 @@
-"""The interface in Chinese and English: the message catalogue and how a language is chosen.
+"""The interface in simplified Chinese, English and traditional Chinese: the message
+catalogue and how a language is chosen.
 
 Order of choice: `?lang=` on the URL (then kept in a `lang` cookie), the cookie, the
-language of a question typed into the search page (a question asked in English is
-answered with the English interface), the browser's Accept-Language, DEFAULT_LANG.
-Corpus text is never translated here.
+language of a question typed into the search page (a question asked in English gets the
+English interface, one typed in traditional characters the traditional one), the
+browser's Accept-Language (zh-TW, zh-HK, zh-MO and zh-Hant mean traditional:
+languages.py), DEFAULT_LANG. Corpus text is never translated here.
+
+The traditional strings are made from the simplified ones when this module loads, with
+OpenCC s2hk (index.to_traditional): character forms only, so the wording stays the one
+we wrote, in the Hong Kong standard forms that Hong Kong, Macau and most of Jiangmen's
+Cantonese-speaking diaspora read. s2twp would also swap in Taiwan vocabulary (搜尋,
+對話方塊), which reads oddly in Hong Kong. TRADITIONAL_WORDS fixes the few terms where
+Hong Kong usage is a different word, not only different characters.
 """
 from __future__ import annotations
 
 from flask import Request
 
-from .settings import LANGUAGES
+from index import TRADITIONAL_TAG, to_traditional
+
+from .languages import CHINESE, HTML_LANG, LANGUAGES, ui_language
+
+__all__ = ["CLIENT_MESSAGES", "COOKIE", "COOKIE_MAX_AGE", "HTML_LANG", "MESSAGES", "choose_language",
+           "format_date", "translate", "traditional"]
 
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
-HTML_LANG = {"zh": "zh-CN", "en": "en"}
 
 # key -> (Chinese, English). Placeholders use str.format names.
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -174,23 +187,47 @@ MESSAGES: dict[str, tuple[str, str]] = {
 # What app.js needs, handed over in data attributes (the CSP forbids inline scripts).
 CLIENT_MESSAGES = ("suggestions_label", "suggestions_count")
 
+# Simplified-script words whose Hong Kong term is another word (OpenCC s2hk changes only
+# the characters: 服务器 -> 服務器, where Hong Kong writes 伺服器).
+TRADITIONAL_WORDS = {"服務器": "伺服器", "默認": "預設", "鏈接": "連結", "信息": "資訊"}
+
+
+def traditional(text: str) -> str:
+    """Interface text in traditional characters: OpenCC s2hk, then TRADITIONAL_WORDS."""
+    converted = to_traditional(text)
+    for word, replacement in TRADITIONAL_WORDS.items():
+        converted = converted.replace(word, replacement)
+    return converted
+
+
+_TRADITIONAL_MESSAGES = {key: traditional(zh) for key, (zh, _) in MESSAGES.items()}
+
 
 def translate(lang: str, key: str, **values: object) -> str:
     zh, en = MESSAGES[key]
-    text = en if lang == "en" else zh
+    text = en if lang == "en" else _TRADITIONAL_MESSAGES[key] if lang == TRADITIONAL_TAG else zh
     return text.format(**values) if values else text
 
 
 def choose_language(request: Request, default: str, question_lang: str | None = None) -> str:
-    asked = request.args.get("lang", "")
-    if asked in LANGUAGES:
+    asked = ui_language(request.args.get("lang"))
+    if asked is not None:
         return asked
     kept = request.cookies.get(COOKIE, "")
     if kept in LANGUAGES:
         return kept
     if question_lang in LANGUAGES:
         return question_lang
-    return request.accept_languages.best_match(LANGUAGES) or default
+    return accepted_language(request) or default
+
+
+def accepted_language(request: Request) -> str | None:
+    """The first of the browser's languages (best quality first) that we have."""
+    for tag, _quality in request.accept_languages:
+        found = ui_language(tag)
+        if found is not None:
+            return found
+    return None
 
 
 def format_date(date: str, lang: str) -> str:
@@ -199,7 +236,7 @@ def format_date(date: str, lang: str) -> str:
     if not date or not all(p.isdigit() for p in parts):
         return date
     numbers = [int(p) for p in parts]
-    if lang == "zh":
+    if lang in CHINESE:
         units = ("年", "月", "日")
         return "".join(f"{n}{u}" for n, u in zip(numbers, units))
     months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -11,12 +11,12 @@ from typing import Any
 from flask import Blueprint, current_app, g, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from index import Answer, SearchResult, ask, has_han
+from index import TRADITIONAL_TAG, Answer, SearchResult, ask, has_han
 
 from .current import current_engine
 from .document_view import document_view, parse_span
 from .errors import ApiError
-from .i18n import translate
+from .i18n import traditional, translate
 from .limits import ask_allowed
 from .params import MAX_OFFSET, SearchParams, filters_param, mode_param, query_text
 from .presenters import answer_parts, document_link, make_pager
@@ -29,6 +29,7 @@ EXAMPLES = {
     "en": ("What was Xinhui's GDP in 2023?", "How many specialized enterprises does Xinhui have?",
            "new energy storage", "Canton Fair"),
 }
+EXAMPLES[TRADITIONAL_TAG] = tuple(traditional(example) for example in EXAMPLES["zh"])
 
 
 @pages.get("/")

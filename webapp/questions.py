@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from index import to_simplified
+
 _ENGLISH_QUESTION_START = re.compile(
     r"^(what|how|who|whom|whose|when|where|which|why|is|are|was|were|does|do|did|can|could|will|has|have)\b",
     re.IGNORECASE,
@@ -15,7 +17,7 @@ _CHINESE_QUESTION_WORD = re.compile(r"多少|什么|哪|几|如何|怎么|怎样
 
 
 def is_question(query: str) -> bool:
-    text = query.strip()
+    text = to_simplified(query.strip())  # 幾、嗎、怎麼 are question words too
     if not text:
         return False
     if text.endswith(("?", "？")):

@@ -8,6 +8,7 @@
 | MAX_BODY_BYTES      | 65536      | larger request bodies (POST /api/ask) get 413                  |
 | PAGE_SIZE           | 10         | results per page on the search page                            |
 | DEFAULT_LANG        | zh         | interface language when neither cookie nor Accept-Language say |
+|                     |            | (zh, en or zh-Hant; zh-TW, zh-HK also mean zh-Hant)            |
 | ALLOWED_ORIGINS     | (empty)    | comma-separated origins allowed to call the API from a browser |
 |                     |            | (the widget; `*` = any site; empty = same origin only)         |
 | WORKERS             | 2          | gunicorn sync workers for `python -m webapp`                   |
@@ -42,7 +43,7 @@ from pathlib import Path
 
 from index import IndexSettings
 
-LANGUAGES = ("zh", "en")
+from .languages import LANGUAGES, ui_language
 
 
 def env_int(name: str, default: int, minimum: int = 0) -> int:
@@ -94,9 +95,10 @@ class WebSettings:
 
     @classmethod
     def from_env(cls) -> WebSettings:
-        default_lang = os.environ.get("DEFAULT_LANG", "").strip().lower() or "zh"
-        if default_lang not in LANGUAGES:
-            raise ValueError(f"DEFAULT_LANG must be one of {', '.join(LANGUAGES)}, not {default_lang!r}")
+        written = os.environ.get("DEFAULT_LANG", "").strip() or "zh"
+        default_lang = ui_language(written)
+        if default_lang is None:
+            raise ValueError(f"DEFAULT_LANG must be one of {', '.join(LANGUAGES)}, not {written!r}")
         return cls(
             index=IndexSettings.from_env(),
             max_query_chars=env_int("MAX_QUERY_CHARS", 500, minimum=1),

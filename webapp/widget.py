@@ -18,12 +18,17 @@ from pathlib import Path
 
 from flask import Blueprint, Response, render_template, request
 
+from index import TRADITIONAL_TAG
+
+from .i18n import traditional
 from .public_url import public_base_url
 
 WIDGET_FILE = Path(__file__).parent / "widget_assets" / "widget.js"
 WIDGET_MAX_AGE = 300  # seconds: how long a release takes to reach every embedding page
 IMMUTABLE_MAX_AGE = 365 * 24 * 3600
 _VERSION = re.compile(rb'const VERSION = "([^"]+)";')
+# The simplified-Chinese labels, between their markers; served followed by their traditional twin.
+_ZH_LABELS = re.compile(r"(    // zh:begin\n    zh: (\{.*?\n    \}),\n    // zh:end\n)", re.S)
 
 widget = Blueprint("widget", __name__)
 
@@ -40,7 +45,7 @@ class Attribute:
 # What the demo page documents; tests/test_widget.py checks it against widget.js.
 ATTRIBUTES = (
     Attribute("endpoint", "https://…", "widget_attr_endpoint_default", "widget_attr_endpoint", True),
-    Attribute("lang", "zh, en", "widget_attr_lang_default", "widget_attr_lang", True),
+    Attribute("lang", "zh, en, zh-Hant", "widget_attr_lang_default", "widget_attr_lang", True),
     Attribute("mode", "inline, modal", "inline", "widget_attr_mode"),
     Attribute("placeholder", "…", "", "widget_attr_placeholder"),
     Attribute("results", "1–20", "5", "widget_attr_results"),
@@ -95,13 +100,23 @@ class WidgetScript:
 
     @classmethod
     def read(cls, path: Path = WIDGET_FILE) -> WidgetScript:
-        body = path.read_bytes()
+        body = with_traditional_labels(path.read_text(encoding="utf-8")).encode()
         found = _VERSION.search(body)
         if found is None:
             raise RuntimeError(f"{path} does not declare its VERSION")
         # mtime=0: the same bytes on every start and every worker, so one ETag for all
         return cls(body, gzip.compress(body, 9, mtime=0), found.group(1).decode(),
                    hashlib.sha256(body).hexdigest()[:16])
+
+
+def with_traditional_labels(script: str) -> str:
+    """widget.js with a "zh-Hant" labels block after the zh one: the same strings through
+    OpenCC s2hk and the interface's word fixes (i18n.traditional), as the pages get them."""
+    found = _ZH_LABELS.search(script)
+    if found is None:
+        raise RuntimeError("widget.js has no '// zh:begin' … '// zh:end' labels block")
+    hant = f'    "{TRADITIONAL_TAG}": {traditional(found.group(2))},\n'
+    return script[:found.end()] + hant + script[found.end():]
 
 
 _cached: tuple[float, WidgetScript] | None = None

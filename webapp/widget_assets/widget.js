@@ -2,6 +2,7 @@
  * One script tag and one element, no framework, no build step; see docs/WIDGET.md.
  *   <script src="https://OUR-HOST/widget.js" defer></script>
  *   <jm-search endpoint="https://OUR-HOST" lang="zh" mode="inline"></jm-search>
+ * lang: zh, en, or zh-Hant (also zh-TW, zh-HK, zh-MO) for traditional characters.
  * Safety: server text reaches the page through text nodes only. Snippets ("escaped text
  * whose only markup is <mark>", docs/WEBAPP.md) are rebuilt node by node, never parsed
  * as HTML, so nothing here needs innerHTML and a Trusted Types policy is not required.
@@ -21,7 +22,10 @@
   const ASK_PAUSE_MS = 700; // answers cost more than a search: wait for a longer pause (or Enter)
   const MAX_SUGGESTIONS = 4;
 
+  // The server adds "zh-Hant" after the zh block when it serves this file: the same strings
+  // in traditional characters, made with OpenCC (webapp/widget.py). Keep the markers.
   const LABELS = {
+    // zh:begin
     zh: {
       placeholder: "搜索或提问…", label: "搜索或提问", open: "搜索", close: "关闭", dialog: "搜索",
       suggestions: "搜索建议", results: "搜索结果", answer: "答案", sources: "出处", english: "英文要点",
@@ -38,6 +42,7 @@
         other: "搜索出错了，请稍后再试。",
       },
     },
+    // zh:end
     en: {
       placeholder: "Search or ask a question…", label: "Search or ask a question", open: "Search", close: "Close",
       dialog: "Search", suggestions: "Suggestions", results: "Results", answer: "Answer", sources: "Sources",
@@ -62,7 +67,7 @@
   const isQuestion = (q) =>
     /[?？]$/.test(q) ||
     /^(what|how|who|whom|whose|when|where|which|why|is|are|was|were|does|do|did|can|could|will|has|have)\b/i.test(q) ||
-    /多少|什么|哪|几|如何|怎么|怎样|是否|谁|吗|为何|为什么|么$/.test(q);
+    /多少|什么|哪|几|如何|怎么|怎样|是否|谁|吗|为何|为什么|么$|甚麼|什麼|幾|怎麼|怎樣|誰|嗎|為何|為什麼|麼$/.test(q);
   const hasCjk = (s) => /[\u3400-\u9fff]/.test(s || "");
 
   const DARK = "--_accent:var(--jm-accent,#8ab4f8);--_accent-text:var(--jm-accent-text,#0b1320);" +
@@ -288,11 +293,19 @@ dialog .panel{position:static;flex:1;max-height:none;border:0;border-radius:0;bo
     }
 
     get #lang() {
-      const lang = this.getAttribute("lang") || this.parentElement?.closest("[lang]")?.lang || navigator.language || "";
-      return /^zh/i.test(lang) ? "zh" : "en";
+      const lang = (this.getAttribute("lang") || this.parentElement?.closest("[lang]")?.lang || navigator.language || "").toLowerCase();
+      if (!/^zh(-|_|$)/.test(lang)) return "en";
+      // zh-Hant, zh-TW, zh-HK, zh-MO (and zh-Hant-HK…) write traditional characters; zh-Hans-HK does not.
+      return /[-_]hant\b/.test(lang) || (/[-_](tw|hk|mo)\b/.test(lang) && !/[-_]hans\b/.test(lang)) ? "zh-Hant" : "zh";
     }
 
-    get #labels() { return LABELS[this.#lang]; }
+    get #labels() { return LABELS[this.#lang] || LABELS.zh; }
+
+    // A Chinese widget answers a question typed in traditional characters in them
+    // (the API says which script the query was typed in).
+    #labelsFor(body) {
+      return body && body.script === "Hant" && this.#lang !== "en" ? LABELS["zh-Hant"] || this.#labels : this.#labels;
+    }
 
     get #modal() { return this.getAttribute("mode") === "modal"; }
 
@@ -311,7 +324,7 @@ dialog .panel{position:static;flex:1;max-height:none;border:0;border-radius:0;bo
       this.#cancel(); // answers on their way belong to the parts about to be replaced
       const shadow = this.shadowRoot || this.attachShadow({ mode: "open" });
       const L = this.#labels;
-      const lang = this.#lang === "zh" ? "zh-CN" : "en";
+      const lang = this.#lang === "zh" ? "zh-CN" : this.#lang;
       const input = h("input", {
         type: "search", part: "input", role: "combobox", "aria-autocomplete": "list", "aria-expanded": "false",
         "aria-controls": "jm-listbox", "aria-label": L.label, autocomplete: "off", autocapitalize: "off",
@@ -568,7 +581,7 @@ dialog .panel{position:static;flex:1;max-height:none;border:0;border-radius:0;bo
     }
 
     #showResults(q, typed, suggestions, found) {
-      const L = this.#labels;
+      const L = this.#labelsFor(found);
       const { message, status, listbox } = this.#ui;
       const groups = [];
       const options = [];
@@ -625,7 +638,7 @@ dialog .panel{position:static;flex:1;max-height:none;border:0;border-radius:0;bo
     }
 
     #showAnswer(body) {
-      const L = this.#labels;
+      const L = this.#labelsFor(body);
       const { answer } = this.#ui;
       const citations = Array.isArray(body.citations) ? body.citations : [];
       const byNumber = new Map(citations.map((c) => [Number(c.n), c]));
