@@ -24,7 +24,7 @@ from .questions import is_question
 
 pages = Blueprint("pages", __name__)
 
-EXAMPLES = {
+EXAMPLES: dict[str, tuple[str, ...]] = {
     "zh": ("新会区2023年GDP是多少？", "新型储能", "江门有哪些产业集群？", "专精特新企业"),
     "en": ("What was Xinhui's GDP in 2023?", "How many specialized enterprises does Xinhui have?",
            "new energy storage", "Canton Fair"),
