@@ -223,3 +223,108 @@ def test_widget_script_carries_traditional_labels_made_from_the_simplified(live_
     hant = body[body.index('"zh-Hant": {'):]
     assert 'noAnswer: "報道中沒有找到這個問題的答案，下面是最接近的段落。"' in hant
     assert 'placeholder: "搜索或提問…"' in hant
+
+
+# --- in the browser: pages and widget in traditional characters -----------------------
+
+def test_browser_from_hong_kong_gets_the_traditional_interface(browser, live_server):
+    from tests.chromium import new_page
+
+    page = new_page(browser, lang="zh-HK")
+    page.goto(live_server + "/")
+    assert page.locator("html").get_attribute("lang") == "zh-Hant"
+    assert page.locator("#q").get_attribute("placeholder") == "例如：新會區2023年GDP是多少？"
+    switch = page.get_by_test_id("script-switch")
+    assert switch.inner_text() == "简体中文"
+    with page.expect_navigation():
+        switch.click()
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    page.goto(live_server + "/")
+    assert page.locator("html").get_attribute("lang") == "zh-CN", "the choice is kept over Accept-Language"
+    assert page.js_errors == []
+    page.context.close()
+
+
+def test_browser_question_in_traditional_characters_gets_traditional_page_and_answer(browser, live_server):
+    from tests.chromium import new_page, shoot
+
+    page = new_page(browser, lang="zh-CN")
+    page.goto(live_server + "/")
+    box = page.locator("#q")
+    box.fill(to_traditional(QUESTIONS[0]))
+    # The first question of a session also loads the model: give it a minute on a busy machine.
+    with page.expect_navigation(timeout=60_000):
+        box.press("Enter", timeout=60_000)
+    assert page.locator("html").get_attribute("lang") == "zh-Hant"
+    answer = page.get_by_test_id("answer")
+    assert answer.get_attribute("data-answered") == "true"
+    simplified = requests.get(live_server + "/api/ask", params={"q": QUESTIONS[0]}, timeout=60).json()
+    assert page.get_by_test_id("answer-text").inner_text().startswith(simplified["citations"][0]["quote"])
+    assert "答案句子原樣摘自報道" in answer.inner_text()
+    shoot(page, "search-zh-hant-question")
+    page.locator("#q").fill(to_traditional(QUESTIONS[3]))
+    with page.expect_navigation(timeout=60_000):
+        page.locator("#q").press("Enter", timeout=60_000)
+    none = page.get_by_test_id("answer")
+    assert none.get_attribute("data-answered") == "false"
+    assert "報道中沒有找到這個問題的答案" in none.inner_text()
+    assert page.js_errors == []
+    page.context.close()
+
+
+def test_browser_traditional_document_found_and_shown_as_written(browser, traditional_server):
+    from tests.chromium import new_page, shoot
+
+    page = new_page(browser, lang="zh-CN")
+    page.goto(traditional_server + "/?q=" + "台山华侨博物馆")
+    first = page.get_by_test_id("result").first
+    assert "台山華僑博物館" in first.inner_text()
+    assert "博物館" in [m.inner_text() for m in first.locator("mark").all()]
+    with page.expect_navigation():
+        first.get_by_role("link").first.click()
+    article = page.get_by_test_id("article")
+    assert "館內收藏的僑批、舊照片和船票共有3600件" in article.inner_text()
+    assert article.get_attribute("lang") == "zh-Hant"
+    shoot(page, "document-traditional")
+    assert page.js_errors == []
+    page.context.close()
+
+
+def widget_input(page):
+    return page.locator("[data-testid=demo-inline] input[role=combobox]")
+
+
+def test_widget_in_traditional_characters(browser, traditional_server):
+    from tests.chromium import new_page, shoot
+
+    page = new_page(browser, lang="zh-CN")
+    page.goto(traditional_server + "/widget?lang=zh-Hant")
+    box = widget_input(page)
+    assert box.get_attribute("placeholder") == "搜索或提問…"
+    box.click()
+    box.press_sequentially("台山华侨博物馆收藏的侨批、旧照片和船票共有多少件？", delay=10)
+    box.press("Enter")
+    answer = page.locator("[data-testid=demo-inline] [part=answer][data-answered=true]")
+    answer.wait_for(timeout=60_000)
+    assert "館內收藏的僑批" in page.locator("[data-testid=demo-inline] [part=answer-text]").inner_text()
+    assert "答案句子原樣摘自報道" in answer.inner_text()
+    shoot(page, "widget-zh-hant")
+    assert page.js_errors == []
+    page.context.close()
+
+
+def test_simplified_widget_answers_a_traditional_question_in_traditional(browser, live_server):
+    from tests.chromium import new_page
+
+    page = new_page(browser, lang="zh-CN")
+    page.goto(live_server + "/widget?lang=zh")
+    box = widget_input(page)
+    assert box.get_attribute("placeholder") == "搜索或提问…"
+    box.click()
+    box.press_sequentially(to_traditional(QUESTIONS[3]), delay=10)
+    box.press("Enter")
+    none = page.locator("[data-testid=demo-inline] [data-testid=no-answer]")
+    none.wait_for(timeout=60_000)
+    assert none.inner_text() == "報道中沒有找到這個問題的答案，下面是最接近的段落。"
+    assert page.js_errors == []
+    page.context.close()
