@@ -15,6 +15,7 @@ from collections.abc import Callable
 from benchmarks import machine, report  # noqa: E402
 from benchmarks.compare import bm25_xquad_table  # noqa: E402
 from benchmarks.fusion_sweep import recommended, sweep, sweep_tables, threshold_table  # noqa: E402
+from benchmarks.qa_agreement import agreement_table  # noqa: E402
 from benchmarks.qa_eval import qa_table, run_qa  # noqa: E402
 from benchmarks.scale import FULL, QUICK, run_scale, scale_tables  # noqa: E402
 from benchmarks.tables import Table  # noqa: E402
@@ -67,7 +68,7 @@ def main() -> None:
 
     def qa() -> list[Table]:
         state["qa"] = run_qa()
-        return [qa_table(state["qa"])]
+        return [qa_table(state["qa"]), agreement_table(state["qa"])]
 
     def fusion() -> list[Table]:
         rows = sweep(state["xq"], state["qa"])

@@ -23,7 +23,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import numpy as np  # noqa: E402
 
-from index import EmbeddingCache, Encoder, UseEncoder, content_key  # noqa: E402
+from index import EmbeddingCache, Encoder, UseEncoder, content_key, to_simplified  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = Path(os.environ.get("BENCH_DATA_DIR") or REPO_ROOT / ".bench-data")
@@ -82,7 +82,8 @@ class BenchEncoder(Encoder):
         self.query_cache.save()
 
     def _query_key(self, text: str) -> str:
-        return content_key(self.name, "query", text)
+        # Keyed by what the model reads (Encoder normalises the script), as the engine's own caches are.
+        return content_key(self.name, "query", to_simplified(text))
 
 
 class BenchUseEncoder(UseEncoder):
@@ -105,7 +106,7 @@ class BenchUseEncoder(UseEncoder):
         return cached if cached is not None else super().encode_query(text)
 
     def _key(self, text: str) -> str:
-        return content_key(self.name, "query", text)
+        return content_key(self.name, "query", to_simplified(text))
 
 
 _ENCODER: BenchEncoder | None = None
