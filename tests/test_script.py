@@ -328,3 +328,9 @@ def test_simplified_widget_answers_a_traditional_question_in_traditional(browser
     assert none.inner_text() == "報道中沒有找到這個問題的答案，下面是最接近的段落。"
     assert page.js_errors == []
     page.context.close()
+
+
+def test_suggestions_complete_a_traditional_prefix_in_traditional(engine):
+    simplified = engine.suggest("新会区", 5)
+    assert simplified, "the bundled corpus completes 新会区"
+    assert engine.suggest("新會區", 5) == [to_traditional(s) for s in simplified]

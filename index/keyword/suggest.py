@@ -11,6 +11,7 @@ from pathlib import Path
 from index.models import Document
 from index.text.analysis import CHINESE_STOP_WORDS, ENGLISH_STOP_WORDS, _segmenter
 from index.text.language import HAN_CLASS
+from index.text.script import script_of, to_simplified, to_traditional
 
 _CJK_WORD = re.compile(f"[{HAN_CLASS}]{{2,}}")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]{2,}")
@@ -59,8 +60,9 @@ def save_vocabulary(path: Path, vocabulary: list[tuple[str, int]]) -> None:
 
 class Suggester:
     def __init__(self, vocabulary: list[tuple[str, int]]) -> None:
-        # Sorted by lowercase form for prefix lookups with bisect.
-        self._entries = sorted(((term.lower(), term, weight) for term, weight in vocabulary), key=lambda e: e[0])
+        # Sorted by lowercase simplified form for prefix lookups with bisect: 江門 completes
+        # like 江门, whichever script the corpus or the reader writes.
+        self._entries = sorted(((_lookup_key(term), term, weight) for term, weight in vocabulary), key=lambda e: e[0])
         self._keys = [entry[0] for entry in self._entries]
 
     @classmethod
@@ -77,15 +79,18 @@ class Suggester:
         if not query.strip():
             return []
         seen: dict[str, None] = {}
+        # A reader typing traditional characters gets completions in them (only the query
+        # box's text: what the corpus says is never shown converted).
+        traditional = script_of(query) == "Hant"
         for head, tail in _split_points(query):
             for term in self._complete(tail, limit):
-                seen.setdefault(head + term, None)
+                seen.setdefault(head + (to_traditional(term) if traditional else term), None)
             if len(seen) >= limit:
                 break
         return list(seen)[:limit]
 
     def _complete(self, prefix: str, limit: int) -> list[str]:
-        key = prefix.lower()
+        key = _lookup_key(prefix)
         if not key.strip():
             return []
         lo = bisect.bisect_left(self._keys, key)
@@ -93,6 +98,10 @@ class Suggester:
         candidates = [e for e in self._entries[lo:hi] if e[0] != key]
         candidates.sort(key=lambda e: -e[2])
         return [term for _, term, _ in candidates[:limit]]
+
+
+def _lookup_key(text: str) -> str:
+    return to_simplified(text.lower())
 
 
 def _split_points(query: str) -> list[tuple[str, str]]:
