@@ -8,7 +8,6 @@ to test-output/screenshots/widget-*.png.
 """
 from __future__ import annotations
 
-import gzip
 import re
 from dataclasses import dataclass
 

@@ -32,7 +32,11 @@ TRADITIONAL_TAG = "zh-Hant"  # BCP 47 tag of Chinese in traditional characters
 # one). Those would fall out of the Han runs jieba segments, so such a character stays as
 # written (language.py's Han table stops at the BMP for the same reason).
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-_CONVERT_CACHE = 20_000  # distinct Han runs and queries; about 2 MB
+# Queries and answer-candidate sentences come back again and again: whole texts up to a
+# sentence or two are cached (one look-up instead of a split and a conversion per Han run),
+# and so are Han runs; 20,000 of each is a few MB.
+_CONVERT_CACHE = 20_000
+_CACHED_TEXT_CHARS = 400
 
 
 
@@ -51,6 +55,17 @@ def to_simplified(text: str) -> str:
     """
     if HAN.search(text) is None:
         return text
+    if len(text) <= _CACHED_TEXT_CHARS:
+        return _simplified_text(text)
+    return _convert_text(text)
+
+
+@lru_cache(maxsize=_CONVERT_CACHE)
+def _simplified_text(text: str) -> str:
+    return _convert_text(text)
+
+
+def _convert_text(text: str) -> str:
     return "".join(_simplified_run(run) if i % 2 else run for i, run in enumerate(_han_split(text)))
 
 
