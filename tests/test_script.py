@@ -62,6 +62,15 @@ def test_simplified_reading_keeps_every_character_at_its_offset():
     assert to_simplified("江门 GDP 2810.29亿元") == "江门 GDP 2810.29亿元"
 
 
+def test_a_character_opencc_would_move_out_of_the_plane_stays_as_written():
+    import opencc
+
+    # OpenCC's own t2s turns 䂎 into 𥎝 (U+2539D), outside the Han runs jieba segments: that
+    # run is converted character by character instead, keeping 䂎 and still converting 門.
+    assert opencc.OpenCC("t2s").convert("䂎門") == "\U0002539d门"
+    assert to_simplified("䂎門的") == "䂎门的"
+
+
 def test_the_bundled_corpus_is_unchanged_and_comes_back_from_traditional():
     for path in BUNDLED_CORPUS.glob("*.md"):
         text = path.read_text(encoding="utf-8")
