@@ -69,6 +69,11 @@ def _convert_text(text: str) -> str:
     return "".join(_simplified_run(run) if i % 2 else run for i, run in enumerate(_han_split(text)))
 
 
+def _simplified_run(run: str) -> str:
+    # Only short runs are cached: a 20 MB upload of unbroken Han text must not stay in memory.
+    return _cached_run(run) if len(run) <= _CACHED_TEXT_CHARS else _convert_run(run)
+
+
 def _han_split(text: str) -> list[str]:
     """[non-Han, Han, non-Han, Han, …]: only the Han runs go to OpenCC (and its cache)."""
     pieces: list[str] = []
@@ -81,7 +86,11 @@ def _han_split(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=_CONVERT_CACHE)
-def _simplified_run(run: str) -> str:
+def _cached_run(run: str) -> str:
+    return _convert_run(run)
+
+
+def _convert_run(run: str) -> str:
     converted: str = _converter("t2s").convert(run)
     if len(converted) == len(run) and _ASTRAL.search(converted) is None:
         return converted
