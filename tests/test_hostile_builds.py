@@ -9,10 +9,19 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import requests
 
-from index import SearchEngine, build_index, ingest_records, read_build_status, reindex_pending, run_pending_builds
+from index import (
+    Encoder,
+    SearchEngine,
+    build_index,
+    ingest_records,
+    read_build_status,
+    reindex_pending,
+    run_pending_builds,
+)
 from index.build.failures import ATTEMPT_FILE, QUARANTINE_FOLDER
 from index.storage.layout import DataLayout
 from tests.conftest import BUNDLED_CORPUS, NO_RATE_LIMITS, REPO_ROOT, share_caches
@@ -104,3 +113,33 @@ def test_an_upload_that_kills_the_build_twice_is_quarantined_and_the_rest_publis
     assert (data / QUARANTINE_FOLDER / "suspect.md").is_file()
     engine = SearchEngine(data)
     assert engine.document("suspect") is None and engine.document("innocent") is not None
+
+
+class ModelFailingOn(Encoder):
+    """The real e5 model, except that it runs out of memory on texts holding `marker`, as
+    it did on a 20 MB passage (numpy asked for 50 GiB): the build must find the document."""
+
+    def __init__(self, data_dir: Path, marker: str) -> None:
+        super().__init__(data_dir)
+        self.marker = marker
+
+    def _encode(self, texts: list[str], prompt_name: str) -> np.ndarray:
+        if any(self.marker in text for text in texts):
+            raise MemoryError("Unable to allocate 50.0 GiB for an array")
+        return super()._encode(texts, prompt_name)
+
+
+def test_an_upload_that_breaks_the_model_is_quarantined_and_the_rest_published(data: Path) -> None:
+    ingest_records(data, [
+        {"id": "breaks-the-model", "title": "坏", "text": "这篇文档让模型崩溃：毒药标记。"},
+        {"id": "fine-upload", "title": "好", "text": "这篇文档一切正常，应当发布。"},
+    ], set())
+    assert run_pending_builds(BUNDLED_CORPUS, data, encoder=ModelFailingOn(data, "毒药标记")) == 1
+    status = read_build_status(data)
+    assert status is not None and status["ok"] is True and status["failed"][0]["build"]
+    [set_aside] = status["quarantined"]
+    assert set_aside["id"] == "breaks-the-model" and "MemoryError" in set_aside["reason"]
+    assert "embedding" in set_aside["reason"] and (data / QUARANTINE_FOLDER / "breaks-the-model.md.reason").is_file()
+    engine = SearchEngine(data)
+    assert engine.document("fine-upload") is not None and engine.document("breaks-the-model") is None
+    assert not reindex_pending(data)

@@ -147,7 +147,8 @@ def test_admin_needs_the_right_key(server: str) -> None:
             assert ADMIN_KEY not in response.text
     assert requests.get(server + "/api/admin/status", headers={"X-API-Key": ADMIN_KEY}, timeout=30).status_code == 200
     status = admin_status(server)
-    assert set(status) == {"build", "documents", "passages", "reindex_running", "reindex_pending"}
+    assert set(status) == {"build", "documents", "passages", "reindex_running", "reindex_pending",
+                           "last_build", "quarantined"}
 
 
 def test_uploads_are_on_disk_before_the_202(server: str, data_dir: Path) -> None:

@@ -28,6 +28,7 @@ from index.build.failures import (
 )
 from index.storage.batches import committed_batches
 from index.storage.layout import BUILDING_FILE, PENDING_FILE, DataLayout, mark_reindex_pending, reindex_pending
+from index.vector.encoder import Encoder
 
 REINDEX_LOCK = "reindex.lock"
 logger = logging.getLogger(__name__)
@@ -68,8 +69,12 @@ def _try_lock(path: Path) -> Iterator[bool]:
 def run_pending_builds(
     corpus_dir: Path, data_dir: Path, force: bool = False,
     progress: ProgressFactory | None = None, on_build: Callable[[BuildSummary], None] | None = None,
+    encoder: Encoder | None = None,
 ) -> int:
     """Build while the pending marker is set; returns the number of builds. One runner at a time.
+
+    `encoder` (e5 by default, loaded from the data directory) is for tests and benchmarks
+    that already hold one.
 
     The marker is renamed to `reindex.building` before each build and removed only when the
     build is published, so an upload landing during a build sets it again and causes one
@@ -87,7 +92,7 @@ def run_pending_builds(
             while reindex_pending(data_dir):
                 if (data_dir / PENDING_FILE).exists():
                     os.replace(data_dir / PENDING_FILE, data_dir / BUILDING_FILE)
-                summary = _build_once(corpus_dir, data_dir, progress)
+                summary = _build_once(corpus_dir, data_dir, progress, encoder)
                 if summary is None:
                     return builds
                 (data_dir / BUILDING_FILE).unlink(missing_ok=True)
@@ -98,7 +103,8 @@ def run_pending_builds(
             return builds
 
 
-def _build_once(corpus_dir: Path, data_dir: Path, progress: ProgressFactory | None) -> BuildSummary | None:
+def _build_once(corpus_dir: Path, data_dir: Path, progress: ProgressFactory | None,
+                encoder: Encoder | None) -> BuildSummary | None:
     """One build, with the uploads it cannot digest set aside; None when it failed.
 
     Documents that break a stage are quarantined and the build starts again without them.
@@ -119,7 +125,7 @@ def _build_once(corpus_dir: Path, data_dir: Path, progress: ProgressFactory | No
     try:
         while True:
             try:
-                summary = build_index(corpus_dir, data_dir, progress=progress)
+                summary = build_index(corpus_dir, data_dir, encoder=encoder, progress=progress)
             except DocumentsFailed as exc:
                 build = getattr(exc, "build", None)
                 logger.error("build %s failed: %s", build, exc)
