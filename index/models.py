@@ -21,6 +21,7 @@ class Block:
     start: int
     end: int
     level: int = 0  # heading depth (2 for "##"), 0 for other kinds
+    page: int | None = None  # 1-based page of a paged source (PDF) the block starts on
 
 
 @dataclass
@@ -64,6 +65,7 @@ class Passage:
     source: str
     district: str
     url: str
+    page: int | None = None  # page of a paged source (PDF) the passage starts on; None otherwise
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -182,6 +184,7 @@ class Citation:
     start: int  # offsets of the quote in the document text
     end: int
     url: str = ""
+    page: int | None = None  # page of a paged source (PDF) the quote is on
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -30,6 +30,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "lang": p.lang,
         "start": p.start,
         "end": p.end,
+        "page": p.page,  # page of a PDF the passage is on; null for sources without pages
         # how each side scored it (null when that side did not rank it)
         "keyword_score": _rounded(hit.keyword_score),
         "vector_score": _rounded(hit.vector_score),
@@ -68,6 +69,7 @@ def citation_json(citation: Citation) -> dict[str, Any]:
         "start": citation.start,
         "end": citation.end,
         "url": citation.url,
+        "page": citation.page,
     }
 
 
@@ -110,6 +112,7 @@ def passage_json(passage: Passage) -> dict[str, Any]:
         "text": passage.text,
         "start": passage.start,
         "end": passage.end,
+        "page": passage.page,
     }
 
 
@@ -125,7 +128,7 @@ def document_json(doc: Document, passages: list[Passage]) -> dict[str, Any]:
         "meta": doc.meta,
         "text": doc.text,
         "blocks": [
-            {"kind": b.kind, "level": b.level, "text": b.text, "start": b.start, "end": b.end}
+            {"kind": b.kind, "level": b.level, "text": b.text, "start": b.start, "end": b.end, "page": b.page}
             for b in doc.blocks
         ],
         "passages": [passage_json(p) for p in passages],

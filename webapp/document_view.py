@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
 from index import Block, Document, Passage
@@ -32,6 +32,7 @@ class BlockView:
     kind: str
     level: int
     segments: list[Segment]
+    new_page: int | None = None  # set on the first block of each page of a PDF
 
     @property
     def tag(self) -> str:
@@ -62,7 +63,13 @@ def document_view(doc: Document, passages: list[Passage], highlight: tuple[int, 
             return [p for p in ordered if p.start < block.end and p.end > block.start]
         return ordered[bisect.bisect_right(ends, block.start):bisect.bisect_left(starts, block.end)]
 
-    return [_block_view(doc, block, touching(block), highlight) for block in doc.blocks]
+    views = [_block_view(doc, block, touching(block), highlight) for block in doc.blocks]
+    previous_page = None
+    for n, block in enumerate(doc.blocks):
+        if block.page is not None and block.page != previous_page:
+            views[n] = replace(views[n], new_page=block.page)
+        previous_page = block.page
+    return views
 
 
 def _block_view(doc: Document, block: Block, touching: list[Passage], highlight: tuple[int, int] | None) -> BlockView:

@@ -78,6 +78,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "previous": ("上一页", "Previous"),
     "next": ("下一页", "Next"),
     "page_n": ("第 {n} 页", "Page {n}"),
+    "pdf_page": ("第 {n} 页", "p. {n}"),  # where a passage or quote sits in a PDF
     "language": ("语言", "Language"),
     "switch_to": ("English", "中文"),
     "switch_to_label": ("Switch to English", "切换到中文"),

@@ -69,6 +69,10 @@ def _query(name: str, description: str, schema: dict[str, Any], required: bool =
     return parameter
 
 
+_PAGE = {"type": "integer", "minimum": 1, "nullable": True,
+         "description": "page of a PDF it is on (1-based); null for sources without pages"}
+
+
 def schemas() -> dict[str, Any]:
     hit = _object({
         "passage_id": _string("stable id of the passage, `<doc_id>-p<n>`"),
@@ -85,6 +89,7 @@ def schemas() -> dict[str, Any]:
         "lang": _string("language of the passage: zh or en"),
         "start": {"type": "integer", "description": "offset of the passage in the document text"},
         "end": {"type": "integer"},
+        "page": _PAGE,
         "keyword_score": {"type": "number", "nullable": True, "description": "BM25F score; null when the keyword side did not rank it"},
         "vector_score": {"type": "number", "nullable": True, "description": "cosine to the query; null when outside the vector candidates"},
     }, required=["passage_id", "doc_id", "title", "text", "snippet", "score", "date", "source", "url"])
@@ -97,12 +102,15 @@ def schemas() -> dict[str, Any]:
         "start": {"type": "integer", "description": "offset of the quote in the document text"},
         "end": {"type": "integer"},
         "url": _string(),
-    })
+        "page": _PAGE,
+    }, required=["n", "passage_id", "doc_id", "title", "quote", "start", "end", "url"])
     passage = _object({"passage_id": _string(), "heading": _string(), "text": _string(),
-                       "start": {"type": "integer"}, "end": {"type": "integer"}})
+                       "start": {"type": "integer"}, "end": {"type": "integer"}, "page": _PAGE},
+                      required=["passage_id", "heading", "text", "start", "end"])
     block = _object({"kind": {"type": "string", "enum": ["heading", "paragraph", "caption"]},
                      "level": {"type": "integer"}, "text": _string(),
-                     "start": {"type": "integer"}, "end": {"type": "integer"}})
+                     "start": {"type": "integer"}, "end": {"type": "integer"}, "page": _PAGE},
+                    required=["kind", "level", "text", "start", "end"])
     summary = _object({"doc_id": _string(), "title": _string(), "date": _string(), "source": _string(),
                        "district": _string(), "lang": _string(), "url": _string(),
                        "chars": {"type": "integer"}, "passages": {"type": "integer"}})
@@ -213,7 +221,9 @@ def _admin_responses(accepted: str) -> dict[str, Any]:
 def admin_paths() -> dict[str, Any]:
     upload = {"type": "object", "required": ["files"], "properties": {"files": {
         "type": "array", "minItems": 1, "items": {"type": "string", "format": "binary"},
-        "description": "files named *.md, *.markdown, *.txt, *.html, *.htm or *.jsonl, UTF-8"}}}
+        "description": "files named *.md, *.markdown, *.txt (UTF-8, UTF-16 with a byte-order mark, "
+                       "GB18030/GBK or Big5), *.html, *.htm (saved web pages), *.jsonl, *.pdf (with a text "
+                       "layer) or *.docx"}}}
     document = {"type": "object", "required": ["text"], "additionalProperties": True, "properties": {
         "id": {"type": "string", "pattern": DOC_ID_PATTERN,
                "description": "made from the text when absent; an existing added document with it is replaced"},

@@ -138,6 +138,7 @@ def ask(source: AnswerSource, question: str, tuning: AnswerTuning = DEFAULT_TUNI
             start=item.sentence.start,
             end=item.sentence.end,
             url=item.hit.passage.url,
+            page=item.hit.passage.page,
         )
         for n, item in enumerate(chosen, start=1)
     ]

@@ -1,10 +1,15 @@
 """Read a corpus folder into Documents, reporting (not raising on) files that cannot be read.
 
-Formats:
+Formats (one reader each, chosen by `load_file` from the file's suffix):
 - `.md` / `.txt`: optional YAML front matter between `---` lines; `#` headings and
-  `> ` photo captions are kept as structure, everything else is paragraphs.
-- `.html` / `.htm`: the <title> (or first <h1>) and the visible text of the body.
+  `> ` photo captions are kept as structure, everything else is paragraphs;
+  `<!-- page N -->` lines give the page the following blocks are on.
+- `.html` / `.htm`: a saved web page reduced to its article, title, date and author
+  (webpage.py, trafilatura); a page with no article found keeps all its visible text.
 - `.jsonl`: one document per line with `id`, `title`, `text` and optional metadata.
+- `.pdf`: the text layer, page by page (pdf.py, pypdf); a scan without one is refused.
+- `.docx`: paragraphs, headings and tables (word.py, python-docx), zip bombs refused.
+Text files may be UTF-8, UTF-16/32 with a byte-order mark, GB18030/GBK or Big5 (encoding.py).
 """
 from __future__ import annotations
 
@@ -18,18 +23,27 @@ from typing import Any
 
 import yaml
 
-from index.corpus.html_text import extract_html
+from index.corpus.encoding import NotText, decode_text
+from index.corpus.pdf import PdfProblem, read_pdf
+from index.corpus.webpage import read_webpage
+from index.corpus.word import WordProblem, read_docx
 from index.models import Block, BlockKind, Document
 from index.text.dates import DATE_HINT, is_partial_date
 from index.text.language import guess_language, has_han
 
-SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".jsonl")
+SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".jsonl", ".pdf", ".docx")
 # Files in a corpus folder that are about the corpus, not part of it.
 IGNORED_NAMES = {"README.md", "readme.md", "userdict.txt", "LICENSE", "LICENSE.md"}
 KNOWN_KEYS = {"id", "title", "text", "date", "source", "district", "lang", "url"}
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_PAGE_MARK = re.compile(r"^<!--\s*page\s+(\d{1,6})\s*-->$")
+# Titles PDF and Word tools write on their own: a file name is not an article's title.
+_TOOL_DEFAULT = re.compile(r"^(?:Microsoft Word - |untitled$|about:blank$|anonymous$|unknown$)|\.(?:docx?|pdf|wps|txt)$",
+                         re.I)
+
+Piece = tuple[BlockKind, str, int]
 
 
 @dataclass(frozen=True)
@@ -96,24 +110,24 @@ def load_file(path: Path) -> tuple[list[Document], list[LoadProblem]]:
         raw = path.read_bytes()
     except OSError as exc:
         return [], [LoadProblem(str(path), f"cannot read file: {exc.strerror or exc}")]
-    try:
-        content = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return [], [LoadProblem(str(path), f"not UTF-8 text (bad byte at offset {exc.start})")]
-    if "\x00" in content:
-        return [], [LoadProblem(str(path), "binary file (contains NUL bytes)")]
-
+    if not raw:
+        return [], [LoadProblem(str(path), "empty file (0 bytes): no text")]
     suffix = path.suffix.lower()
-    if suffix == ".jsonl":
-        return _load_jsonl(path, content)
     try:
+        if suffix == ".pdf":
+            return [_document_from_pdf(path, raw)], []
+        if suffix == ".docx":
+            return [_document_from_docx(path, raw)], []
+        content, _ = decode_text(raw)
+        if "\x00" in content:
+            raise BadDocument("binary file (contains NUL bytes)")
+        if suffix == ".jsonl":
+            return _load_jsonl(path, content)
         if suffix in (".html", ".htm"):
-            doc = _document_from_html(path, content)
-        else:
-            doc = _document_from_markdown(path, content)
-    except BadDocument as exc:
+            return [_document_from_html(path, content)], []
+        return [_document_from_markdown(path, content)], []
+    except (BadDocument, NotText, PdfProblem, WordProblem) as exc:
         return [], [LoadProblem(str(path), str(exc))]
-    return [doc], []
 
 
 def _load_jsonl(path: Path, content: str) -> tuple[list[Document], list[LoadProblem]]:
@@ -159,9 +173,48 @@ def _document_from_markdown(path: Path, content: str) -> Document:
 
 
 def _document_from_html(path: Path, content: str) -> Document:
-    title, pieces = extract_html(content)
-    blocks = _blocks_from_pieces(pieces)
-    return _make_document({"title": title}, blocks, str(path), {}, fallback_id_seed=path.stem)
+    page = read_webpage(content)
+    blocks = parse_markdown_blocks(page.markdown) if page.markdown else _blocks_from_pieces(page.pieces)
+    front = {"title": page.title, "date": _iso_day_or_none(page.date), "source": page.site}
+    meta = {"author": page.author} if page.author else {}
+    return _make_document(front, blocks, str(path), meta, fallback_id_seed=path.stem)
+
+
+def _document_from_pdf(path: Path, raw: bytes) -> Document:
+    info, pages = read_pdf(raw)
+    pieces: list[Piece] = []
+    page_numbers: list[int | None] = []
+    for number, paragraphs in pages:
+        pieces.extend(("paragraph", text, 0) for text in paragraphs)
+        page_numbers.extend(number for _ in paragraphs)
+    blocks = _blocks_from_pieces(pieces, page_numbers)
+    return _make_document(_file_front(info), blocks, str(path), _file_meta(info, pages=len(pages)),
+                          fallback_id_seed=path.stem)
+
+
+def _document_from_docx(path: Path, raw: bytes) -> Document:
+    info, pieces = read_docx(raw)
+    return _make_document(_file_front(info), _blocks_from_pieces(pieces), str(path), _file_meta(info),
+                          fallback_id_seed=path.stem)
+
+
+def _file_front(info: dict[str, str]) -> dict[str, Any]:
+    return {"title": _unless_tool_default(info.get("title", ""))}
+
+
+def _file_meta(info: dict[str, str], **extra: Any) -> dict[str, Any]:
+    author = _unless_tool_default(info.get("author", ""))
+    return {**({"author": author} if author else {}), **extra}
+
+
+def _unless_tool_default(value: str) -> str:
+    """"" for what a PDF or Word tool fills in by itself (a file name, "anonymous")."""
+    return "" if _TOOL_DEFAULT.search(value) else value
+
+
+def _iso_day_or_none(date: str) -> str | None:
+    """A page's date only if it is one we accept: a wrong guess must not refuse the page."""
+    return date if date and is_partial_date(date) else None
 
 
 class _FrontMatterLoader(yaml.SafeLoader):
@@ -204,29 +257,39 @@ def split_front_matter(content: str) -> tuple[dict[str, Any], str]:
 
 def parse_markdown_blocks(body: str) -> list[Block]:
     """Headings, captions and paragraphs; a paragraph is a run of non-blank lines."""
-    pieces: list[tuple[BlockKind, str, int]] = []
+    pieces: list[Piece] = []
+    pages: list[int | None] = []
+    page: int | None = None
     paragraph: list[str] = []
+
+    def add(piece: Piece) -> None:
+        pieces.append(piece)
+        pages.append(page)
 
     def flush() -> None:
         if paragraph:
-            pieces.append(("paragraph", _join_lines(paragraph), 0))
+            add(("paragraph", _join_lines(paragraph), 0))
             paragraph.clear()
 
     for line in body.splitlines():
         stripped = line.strip()
         heading = _HEADING.match(stripped)
+        page_mark = _PAGE_MARK.match(stripped)
         if not stripped:
             flush()
+        elif page_mark:
+            flush()
+            page = int(page_mark.group(1))
         elif heading:
             flush()
-            pieces.append(("heading", heading.group(2), len(heading.group(1))))
+            add(("heading", heading.group(2), len(heading.group(1))))
         elif stripped.startswith(">"):
             flush()
-            pieces.append(("caption", stripped.lstrip(">").strip(), 0))
+            add(("caption", stripped.lstrip(">").strip(), 0))
         else:
             paragraph.append(stripped)
     flush()
-    return _blocks_from_pieces(pieces)
+    return _blocks_from_pieces(pieces, pages)
 
 
 def _join_lines(lines: list[str]) -> str:
@@ -238,16 +301,17 @@ def _join_lines(lines: list[str]) -> str:
     return out
 
 
-def _blocks_from_pieces(pieces: list[tuple[BlockKind, str, int]]) -> list[Block]:
+def _blocks_from_pieces(pieces: list[Piece], pages: list[int | None] | None = None) -> list[Block]:
     blocks: list[Block] = []
     offset = 0
-    for kind, text, level in pieces:
+    for n, (kind, text, level) in enumerate(pieces):
         text = text.strip()
         if not text:
             continue
         if blocks:
             offset += 2  # the "\n\n" that joins blocks in Document.text
-        blocks.append(Block(kind=kind, text=text, start=offset, end=offset + len(text), level=level))
+        page = pages[n] if pages else None
+        blocks.append(Block(kind=kind, text=text, start=offset, end=offset + len(text), level=level, page=page))
         offset += len(text)
     return blocks
 

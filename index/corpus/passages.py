@@ -109,15 +109,21 @@ def _split_overlong(sentence: Sentence) -> list[Sentence]:
 
 def split_passages(doc: Document) -> list[Passage]:
     """Passages of a document in reading order, with ids `<doc_id>-p<n>`."""
-    spans: list[tuple[list[Sentence], str]] = []
+    spans: list[tuple[list[Sentence], str, int | None]] = []
     headings: dict[int, str] = {}
     section: list[tuple[Block, list[Sentence]]] = []
+    page: int | None = None
 
     def close_section() -> None:
-        spans.extend((group, _heading_path(headings)) for group in _group_section(section))
+        spans.extend((group, _heading_path(headings), page) for group in _group_section(section))
         section.clear()
 
     for block in doc.blocks:
+        # A passage stays on one page of a paged source (PDF), so "p. N" on a result or a
+        # citation is true of every sentence in it.
+        if block.page != page:
+            close_section()
+            page = block.page
         if block.kind == "heading":
             close_section()
             headings = {lvl: h for lvl, h in headings.items() if lvl < block.level}
@@ -141,8 +147,9 @@ def split_passages(doc: Document) -> list[Passage]:
             source=doc.source,
             district=doc.district,
             url=doc.url,
+            page=page,
         )
-        for n, (group, heading) in enumerate(spans, start=1)
+        for n, (group, heading, page) in enumerate(spans, start=1)
     ]
 
 

@@ -148,7 +148,8 @@ def _stored_form_problems(doc: Document) -> list[str]:
         loaded = load_corpus([Path(scratch)])
     if loaded.problems:
         return [p.reason for p in loaded.problems]
-    if [(d.id, d.title, d.text) for d in loaded.documents] != [(doc.id, doc.title, doc.text)]:
+    if [(d.id, d.title, d.text, [b.page for b in d.blocks]) for d in loaded.documents] != [
+            (doc.id, doc.title, doc.text, [b.page for b in doc.blocks])]:
         return [("cannot be stored as a corpus file unchanged (its id names a file the build skips, or its "
                  "text does not survive the round trip)")]
     return []
@@ -164,7 +165,11 @@ def document_to_markdown(doc: Document) -> str:
             front[key] = getattr(doc, key)
     front.update(doc.meta)
     parts = []
+    page: int | None = None
     for block in doc.blocks:
+        if block.page != page and block.page is not None:
+            parts.append(f"<!-- page {block.page} -->")  # a PDF's pages survive the round trip
+        page = block.page
         if block.kind == "heading":
             parts.append("#" * max(1, block.level or 2) + " " + block.text)
         elif block.kind == "caption":
