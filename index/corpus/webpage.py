@@ -19,32 +19,43 @@ class WebPage:
     date: str  # ISO day, "" when the page does not say
     author: str
     site: str
-    markdown: str  # the article, headings as "#" lines; "" when only `pieces` were found
+    markdown: str  # the article, one block a paragraph, headings as "#" lines; "" when only `pieces` were found
     pieces: list[Piece]  # the fallback: every visible block
 
 
 def read_webpage(html: str) -> WebPage:
     import trafilatura  # heavy (lxml, dateparser): imported when a page is read
 
-    # as_dict: a plain dict, whatever trafilatura's Document class becomes. No `deduplicate`:
-    # its cache outlives the call, and would drop a paragraph because another page had it.
+    # No `deduplicate`: its cache outlives the call, and would drop a paragraph because an
+    # earlier page had it.
     found = trafilatura.bare_extraction(
         html, with_metadata=True, include_formatting=True, include_tables=True, include_comments=False,
-        include_images=False, include_links=False, as_dict=True,
+        include_images=False, include_links=False,
     )
-    extracted: dict[str, Any] = found if isinstance(found, dict) else {}
+    extracted: dict[str, Any] = found.as_dict() if found is not None and not isinstance(found, dict) else {}
     title, pieces = extract_html(html)
-    markdown = str(extracted.get("text") or "")
-    if not markdown.strip():
+    text = str(extracted.get("text") or "")
+    if not text.strip():
         return WebPage(title, "", "", "", "", pieces)
+    title = str(extracted.get("title") or title or "").strip()
     return WebPage(
-        title=str(extracted.get("title") or title or "").strip(),
+        title=title,
         date=str(extracted.get("date") or "")[:10],
         author=str(extracted.get("author") or _meta_author(html)).strip(),
         site=str(extracted.get("sitename") or "").strip(),
-        markdown=markdown,
+        markdown=_one_block_a_line(text, title),
         pieces=[],
     )
+
+
+def _one_block_a_line(text: str, title: str) -> str:
+    """trafilatura writes one line per paragraph (blank lines only between formatted
+    blocks); our Markdown joins adjacent lines, so each line becomes its own block. A first
+    line that is the headline becomes a heading, as `# ` would have made it."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if lines and lines[0] == title:
+        lines[0] = f"# {title}"
+    return "\n\n".join(lines)
 
 
 def _meta_author(html: str) -> str:
