@@ -38,19 +38,23 @@ from index.corpus.uploads import IngestError, UploadNotSaved, corpus_ids, ingest
 from index.filters import BadFilter, date_bounds
 from index.models import (
     SEARCH_MODES,
+    SORT_ORDERS,
     Answer,
     Block,
     Citation,
     Document,
     EnglishLine,
+    FacetCount,
     Facets,
     Hit,
     Passage,
     QueryPlan,
     RankedList,
+    ResultFacets,
     SearchFilters,
     SearchMode,
     SearchResult,
+    SortOrder,
 )
 from index.search.config import SearchConfig
 from index.search.engine import IndexNotBuilt, SearchEngine
@@ -60,6 +64,7 @@ from index.serialize import (
     citation_json,
     document_json,
     document_summary_json,
+    facets_json,
     hit_json,
     passage_json,
     search_json,
@@ -77,7 +82,7 @@ __all__ = [
     "DEFAULT_TUNING", "EVIDENCE_PASSAGES", "NO_ANSWER", "ScoredSentence", "choose_sentences", "score_sentences",
     "unknown_term_share", "SEARCH_MODES", "SENTENCE_PRECOMPUTE_LIMIT", "USE_MODEL_NAME",
     "Answer", "AnswerSource", "AnswerTuning", "BadFilter", "Block", "BuildError", "BuildSummary", "Citation",
-    "Document", "EmbeddingCache", "Encoder", "EnglishLine", "Facets", "Hit", "IndexNotBuilt", "IndexSettings",
+    "Document", "EmbeddingCache", "SORT_ORDERS", "SortOrder", "ResultFacets", "FacetCount", "facets_json", "Encoder", "EnglishLine", "Facets", "Hit", "IndexNotBuilt", "IndexSettings",
     "IngestError", "UploadNotSaved", "LoadProblem", "Passage", "ProgressFactory", "QueryPlan", "RankedList", "SearchConfig",
     "SearchEngine", "SearchFilters", "SearchMode", "SearchResult", "Sentence", "UseEncoder",
     "analyze", "answer_json", "ask", "build_index", "citation_json", "content_key", "corpus_ids", "date_bounds",

@@ -2,7 +2,9 @@
 vector side (as a passage predicate)."""
 from __future__ import annotations
 
-from index.models import Passage, SearchFilters
+from typing import Protocol
+
+from index.models import SearchFilters
 from index.text.dates import DATE_HINT, is_partial_date
 
 
@@ -31,7 +33,19 @@ def date_bounds(filters: SearchFilters) -> tuple[str | None, str | None]:
     return low, high
 
 
-def passage_matches(passage: Passage, filters: SearchFilters) -> bool:
+class Filterable(Protocol):
+    """What filters look at: a Passage and a Document both have these."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def district(self) -> str: ...
+    @property
+    def date(self) -> str: ...
+
+
+def passage_matches(passage: Filterable, filters: SearchFilters) -> bool:
+    """Whether a passage (or a document: the same fields) passes the filters."""
     if filters.source and passage.source != filters.source:
         return False
     if filters.district and passage.district != filters.district:

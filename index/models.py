@@ -10,6 +10,9 @@ from typing import Any, Literal
 BlockKind = Literal["heading", "paragraph", "caption"]
 SearchMode = Literal["hybrid", "keyword", "vector"]
 SEARCH_MODES: tuple[SearchMode, ...] = ("hybrid", "keyword", "vector")
+SortOrder = Literal["relevance", "date"]
+SORT_ORDERS: tuple[SortOrder, ...] = ("relevance", "date")
+FacetBasis = Literal["keyword_matches", "results"]
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,28 @@ class Hit:
     vector_rank: int | None = None
 
 
+@dataclass(frozen=True)
+class FacetCount:
+    value: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ResultFacets:
+    """Counts of one search's passages by source, year and place (search/facets.py), under
+    its filters: clickable refinements, as a news archive offers them.
+
+    `basis` says which passages were counted: "keyword_matches", every passage holding the
+    query's words (as many as `keyword_matches`, not only the page or the top candidates);
+    "results", the ranked results, when no passage holds the words or in vector mode."""
+
+    basis: FacetBasis
+    counted: int
+    source: list[FacetCount]
+    year: list[FacetCount]
+    place: list[FacetCount]  # the passage's district
+
+
 @dataclass
 class SearchResult:
     query: str
@@ -153,6 +178,8 @@ class SearchResult:
     # Passages that contain the query's words (the keyword side's count; None in vector mode).
     keyword_matches: int | None = None
     plan: QueryPlan | None = None  # how the query was read; None for an empty query
+    sort: SortOrder = "relevance"
+    facets: ResultFacets | None = None
 
     @property
     def only_close_in_meaning(self) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from index.models import Answer, Citation, Document, Hit, Passage, SearchResult
+from index.models import Answer, Citation, Document, FacetCount, Hit, Passage, ResultFacets, SearchResult
 from index.text.script import script_of
 
 
@@ -56,7 +56,21 @@ def search_json(result: SearchResult, k: int, offset: int = 0) -> dict[str, Any]
         # the script the query was typed in: "Hant" (traditional), "Hans", "" (no Chinese);
         # a traditional query is searched as its simplified twin, and clients reply in it
         "script": result.plan.script if result.plan is not None else "",
+        "sort": result.sort,
+        "facets": facets_json(result.facets),
     }
+
+
+def facets_json(facets: ResultFacets | None) -> dict[str, Any] | None:
+    """Counts by source, year and place, each [{"value", "count"}] most frequent first."""
+    if facets is None:
+        return None
+
+    def counts(items: list[FacetCount]) -> list[dict[str, Any]]:
+        return [{"value": item.value, "count": item.count} for item in items]
+
+    return {"basis": facets.basis, "counted": facets.counted, "source": counts(facets.source),
+            "year": counts(facets.year), "place": counts(facets.place)}
 
 
 def citation_json(citation: Citation) -> dict[str, Any]:

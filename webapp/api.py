@@ -19,6 +19,7 @@ from .params import (
     MAX_DOCUMENTS_OFFSET,
     MAX_DOCUMENTS_PAGE,
     MAX_SUGGESTIONS,
+    filters_param,
     int_param,
     json_body,
     query_text,
@@ -38,7 +39,7 @@ def max_query_chars() -> int:
 def search() -> Response:
     params = search_params(request.args, max_query_chars())
     result = current_engine().search(params.q, k=params.k, mode=params.mode, filters=params.filters,
-                                      offset=params.offset)
+                                      offset=params.offset, sort=params.sort)
     return jsonify(search_json(result, params.k, params.offset))
 
 
@@ -88,6 +89,22 @@ def documents() -> Response:
         "offset": offset,
         "limit": limit,
         "documents": [document_summary_json(d, counts.get(d.id, 0)) for d in page],
+    })
+
+
+@api.get("/latest")
+def latest() -> Response:
+    """Documents newest first (undated last), optionally filtered like a search."""
+    limit = int_param(request.args, "limit", 20, 1, MAX_DOCUMENTS_PAGE)
+    offset = int_param(request.args, "offset", 0, 0, MAX_DOCUMENTS_OFFSET)
+    engine = current_engine()
+    counts = engine.facets().passages_per_document
+    docs = engine.latest_documents(filters_param(request.args))
+    return jsonify({
+        "total": len(docs),
+        "offset": offset,
+        "limit": limit,
+        "documents": [document_summary_json(d, counts.get(d.id, 0)) for d in docs[offset:offset + limit]],
     })
 
 

@@ -125,7 +125,21 @@ def schemas() -> dict[str, Any]:
                                 "description": "passages that contain the query's words (null in vector mode); "
                                                "0 in hybrid mode: the results are only close in meaning"},
             "script": _SCRIPT,
+            "sort": {"type": "string", "enum": ["relevance", "date"]},
+            "facets": _ref("Facets"),
         }, required=["query", "total", "took_ms", "results"]),
+        "Facets": _object({
+            "basis": {"type": "string", "enum": ["keyword_matches", "results"],
+                      "description": "keyword_matches: every passage holding the query's words, under the filters "
+                                     "(as many as keyword_matches); results: the ranked results, when no passage "
+                                     "holds the words or in vector mode"},
+            "counted": {"type": "integer", "description": "how many passages were counted"},
+            "source": {"type": "array", "items": _ref("FacetCount"), "description": "most frequent first"},
+            "year": {"type": "array", "items": _ref("FacetCount"), "description": "newest first; refine with "
+                     "date_from=YYYY&date_to=YYYY"},
+            "place": {"type": "array", "items": _ref("FacetCount"), "description": "districts; refine with district="},
+        }),
+        "FacetCount": _object({"value": _string(), "count": {"type": "integer", "minimum": 1}}),
         "AskResponse": _object({
             "question": _string(),
             "answered": {"type": "boolean", "description": "false when the corpus does not answer"},
@@ -196,6 +210,14 @@ def _search_parameters(max_chars: int) -> list[dict[str, Any]]:
         _query("offset", "results to skip", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}),
         _query("mode", "which index to search", {"type": "string", "enum": ["hybrid", "keyword", "vector"],
                                                  "default": "hybrid"}),
+        _query("sort", "relevance (best first) or date (newest first, ties by score; with words in passages, "
+                       "only those passages)", {"type": "string", "enum": ["relevance", "date"], "default": "relevance"}),
+        *_filter_parameters(),
+    ]
+
+
+def _filter_parameters() -> list[dict[str, Any]]:
+    return [
         _query("source", "only documents from this source", {"type": "string", "maxLength": MAX_FILTER_CHARS}),
         _query("district", "only documents about this district", {"type": "string", "maxLength": MAX_FILTER_CHARS}),
         _query("date_from", "inclusive: YYYY-MM-DD, YYYY-MM or YYYY", {"type": "string", "pattern": DATE_PATTERN}),
@@ -290,6 +312,18 @@ def paths(max_chars: int) -> dict[str, Any]:
                                                        "maximum": MAX_DOCUMENTS_OFFSET, "default": 0}),
             ],
             "responses": {"200": _json(_ref("DocumentList"), "one page of documents"),
+                          "400": _error("a parameter is bad")},
+        }},
+        "/api/latest": {"get": {
+            "summary": "The latest documents: newest first, undated last, optionally filtered",
+            "parameters": [
+                _query("limit", "page size", {"type": "integer", "minimum": 1, "maximum": MAX_DOCUMENTS_PAGE,
+                                              "default": 20}),
+                _query("offset", "documents to skip", {"type": "integer", "minimum": 0,
+                                                       "maximum": MAX_DOCUMENTS_OFFSET, "default": 0}),
+                *_filter_parameters(),
+            ],
+            "responses": {"200": _json(_ref("DocumentList"), "one page of documents, newest first"),
                           "400": _error("a parameter is bad")},
         }},
         "/api/documents/{doc_id}": {"get": {

@@ -18,11 +18,13 @@ from .document_view import document_view, parse_span
 from .errors import ApiError
 from .i18n import traditional, translate
 from .limits import ask_allowed
-from .params import MAX_OFFSET, SearchParams, filters_param, mode_param, query_text
+from .params import MAX_OFFSET, SearchParams, filters_param, mode_param, query_text, sort_param
 from .presenters import answer_parts, document_link, make_pager
 from .questions import is_question
+from .refinements import facet_groups, sort_links
 
 pages = Blueprint("pages", __name__)
+LATEST_PAGE_SIZE = 50
 
 EXAMPLES: dict[str, tuple[str, ...]] = {
     "zh": ("新会区2023年GDP是多少？", "新型储能", "江门有哪些产业集群？", "专精特新企业"),
@@ -48,8 +50,12 @@ def search_page() -> tuple[str, int]:
     except ApiError as exc:
         context["error"] = _page_error(exc, settings.max_query_chars)
         return render_template("search.html", **context), exc.status
-    result = engine.search(params.q, k=params.k, mode=params.mode, filters=params.filters, offset=params.offset)
+    result = engine.search(params.q, k=params.k, mode=params.mode, filters=params.filters, offset=params.offset,
+                           sort=params.sort)
     context["result"] = _result_view(result, params)
+    args = dict(request.args.items())
+    context["facet_groups"] = facet_groups(args, result.facets)
+    context["sort"], context["sort_links"] = params.sort, sort_links(args)
     if params.offset == 0 and params.filters.is_empty() and ask_allowed():
         # The answer card is an answer like /api/ask's: it counts against the same limit.
         context["answer"] = _answer_view(ask(engine, params.q), params.q)
@@ -65,7 +71,8 @@ def _page_params(args: MultiDict[str, str], max_chars: int, page_size: int) -> S
     page_raw = (args.get("page") or "1").strip()
     page = int(page_raw) if page_raw.isdigit() and int(page_raw) >= 1 else 1
     offset = min((page - 1) * page_size, MAX_OFFSET // page_size * page_size)
-    return SearchParams(q=q, k=page_size, offset=offset, mode=mode_param(args), filters=filters_param(args))
+    return SearchParams(q=q, k=page_size, offset=offset, mode=mode_param(args), filters=filters_param(args),
+                        sort=sort_param(args))
 
 
 def _page_error(exc: ApiError, max_chars: int) -> str:
@@ -75,7 +82,7 @@ def _page_error(exc: ApiError, max_chars: int) -> str:
 
 
 def _form_values(args: MultiDict[str, str]) -> dict[str, str]:
-    names = ("q", "source", "district", "date_from", "date_to", "mode")
+    names = ("q", "source", "district", "date_from", "date_to", "mode", "sort")
     return {name: args.get(name, "") for name in names}
 
 
@@ -102,6 +109,18 @@ def _answer_view(answer: Answer, q: str) -> dict[str, Any] | None:
         "links": {c.n: document_link(c.doc_id, c.passage_id, c.start, c.end, q) for c in answer.citations},
         "evidence_zh": any(has_han(c.quote) for c in answer.citations),
     }
+
+
+@pages.get("/latest")
+def latest_page() -> str:
+    """The latest documents, newest first: the archive's front page, twin of /api/latest."""
+    engine = current_engine()
+    try:
+        filters = filters_param(request.args)
+    except ApiError:
+        filters = filters_param(MultiDict())  # a bad filter on a browsing page: show everything
+    documents = engine.latest_documents(filters)[:LATEST_PAGE_SIZE]
+    return render_template("latest.html", documents=documents, facets=engine.facets())
 
 
 @pages.get("/doc/<doc_id>")

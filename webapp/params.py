@@ -12,7 +12,7 @@ from typing import Any
 from flask import request
 from werkzeug.datastructures import MultiDict
 
-from index import SEARCH_MODES, BadFilter, SearchFilters, SearchMode, date_bounds
+from index import SEARCH_MODES, SORT_ORDERS, BadFilter, SearchFilters, SearchMode, SortOrder, date_bounds
 
 from .errors import ApiError, bad, missing
 
@@ -31,6 +31,7 @@ class SearchParams:
     offset: int
     mode: SearchMode
     filters: SearchFilters
+    sort: SortOrder = "relevance"
 
 
 def query_text(value: str | None, max_chars: int, name: str = "q", required: bool = True) -> str:
@@ -81,6 +82,13 @@ def mode_param(args: MultiDict[str, str]) -> SearchMode:
     return mode
 
 
+def sort_param(args: MultiDict[str, str]) -> SortOrder:
+    sort = args.get("sort") or "relevance"
+    if sort not in SORT_ORDERS:
+        raise bad("sort", f"must be one of {', '.join(SORT_ORDERS)}")
+    return sort
+
+
 def filters_param(args: MultiDict[str, str]) -> SearchFilters:
     values: dict[str, str | None] = {}
     for name in ("source", "district", "date_from", "date_to"):
@@ -103,6 +111,7 @@ def search_params(args: MultiDict[str, str], max_chars: int, default_k: int = 10
         offset=int_param(args, "offset", 0, 0, MAX_OFFSET),
         mode=mode_param(args),
         filters=filters_param(args),
+        sort=sort_param(args),
     )
 
 

@@ -51,6 +51,7 @@ ATTRIBUTES = (
     Attribute("results", "1–20", "5", "widget_attr_results"),
     Attribute("theme", "light, dark, auto", "light", "widget_attr_theme"),
     Attribute("answers", "auto, off", "auto", "widget_attr_answers"),
+    Attribute("sort", "relevance, date", "relevance", "widget_attr_sort"),
     Attribute("shortcut", "on, off", "on", "widget_attr_shortcut"),
 )
 # (custom property, light default, catalogue key)

@@ -89,6 +89,15 @@ class KeywordIndex:
             return RankedList(NAME, tuple(hit["passage_id"] for hit in results),
                               tuple(float(hit.score) for hit in results), matched=len(results))
 
+    def matching_ids(self, terms: Sequence[str], filters: SearchFilters | None = None) -> list[str]:
+        """Every passage the `terms` match under `filters`, unranked (for facet counts)."""
+        query = build_query(terms)
+        if query is None:
+            return []
+        with self._index.searcher() as searcher:
+            results = searcher.search(query, limit=None, filter=filter_query(filters), scored=False)
+            return [searcher.stored_fields(docnum)["passage_id"] for docnum in results.docs()]
+
     def unknown_terms(self, terms: Iterable[str]) -> set[str]:
         """The terms that occur nowhere in the corpus."""
         with self._index.reader() as reader:

@@ -25,22 +25,26 @@ from index.build.artifacts import (
 )
 from index.crosslingual.glossary import GLOSSARY_FILE, Glossary
 from index.crosslingual.lexicon import Lexicon, load_lexicon
+from index.filters import date_key, passage_matches
 from index.keyword.suggest import Suggester
 from index.keyword.whoosh_index import KeywordIndex
 from index.models import (
     SEARCH_MODES,
+    SORT_ORDERS,
     Document,
     Facets,
     Hit,
     Passage,
     QueryPlan,
     RankedList,
+    ResultFacets,
     SearchFilters,
     SearchMode,
     SearchResult,
+    SortOrder,
 )
 from index.search.config import SearchConfig
-from index.search.facets import corpus_facets
+from index.search.facets import corpus_facets, result_facets
 from index.search.fusion import KEYWORD, SECOND_VECTOR, VECTOR, fuse, fusion_weights, uses_second_vector
 from index.search.query_plan import plan_query
 from index.storage.layout import DamagedBuild, DataLayout, published_builds, sentence_cache_path, verify_build
@@ -229,9 +233,12 @@ class SearchEngine:
         mode: SearchMode = "hybrid",
         filters: SearchFilters | None = None,
         offset: int = 0,
+        sort: SortOrder = "relevance",
     ) -> SearchResult:
         if mode not in SEARCH_MODES:
             raise ValueError(f"mode must be one of {', '.join(SEARCH_MODES)}")
+        if sort not in SORT_ORDERS:
+            raise ValueError(f"sort must be one of {', '.join(SORT_ORDERS)}")
         started = time.perf_counter()
         build = self.build  # one build for the whole request, even if a reload happens meanwhile
         plan = self.plan_query(query, build)
@@ -249,6 +256,8 @@ class SearchEngine:
         else:
             ranked = fuse(list(lists.values()), self.config, plan.cross_lingual)
             total = max(len(ranked), keyword_total)
+        if sort == "date":
+            ranked, total = self._newest_first(ranked, total, keyword if mode != "vector" else None, build)
 
         terms = set(plan.keyword_terms)
         keyword_score, vector_score = keyword.score_of(), vector.score_of()
@@ -265,9 +274,38 @@ class SearchEngine:
                 keyword_rank=keyword_rank.get(pid),
                 vector_rank=vector_rank.get(pid),
             ))
+        facets = self._result_facets(plan, mode, keyword_total, ranked, filters, build)
         return SearchResult(query, mode, total, hits, took_ms=(time.perf_counter() - started) * 1000,
                             keyword_matches=None if mode == "vector" else keyword_total,
-                            plan=plan if plan.text else None)
+                            plan=plan if plan.text else None, sort=sort, facets=facets)
+
+    @staticmethod
+    def _newest_first(
+        ranked: list[tuple[str, float]], total: int, keyword: RankedList | None, build: LoadedBuild,
+    ) -> tuple[list[tuple[str, float]], int]:
+        """Newest first, ties by score, undated last. When passages hold the query's words,
+        only those are listed: the newest passage merely close in meaning is not news about
+        the query. Otherwise (vector mode, or no passage holds the words) the ranked results."""
+        if keyword is not None and keyword.matched:
+            with_words = set(keyword.ids)
+            ranked = [(pid, score) for pid, score in ranked if pid in with_words]
+            total = keyword.matched
+        dated = sorted(ranked, key=lambda item: (date_key(build.passages[build.position[item[0]]].date), item[1]),
+                       reverse=True)
+        # sorted() is stable and "" sorts lowest, so undated passages already come last.
+        return dated, total
+
+    @staticmethod
+    def _result_facets(
+        plan: QueryPlan, mode: SearchMode, keyword_total: int, ranked: list[tuple[str, float]],
+        filters: SearchFilters | None, build: LoadedBuild,
+    ) -> ResultFacets | None:
+        if not plan.text:
+            return None
+        if mode != "vector" and keyword_total:
+            ids = build.keyword.matching_ids(plan.keyword_terms, filters)
+            return result_facets((build.passages[build.position[pid]] for pid in ids), "keyword_matches")
+        return result_facets((build.passages[build.position[pid]] for pid, _ in ranked), "results")
 
     def plan_query(self, query: str, build: LoadedBuild | None = None) -> QueryPlan:
         """The one place a query is expanded: what the keyword side searches (the query plus
@@ -331,6 +369,13 @@ class SearchEngine:
 
     def documents(self) -> list[Document]:
         return list(self.build.documents.values())
+
+    def latest_documents(self, filters: SearchFilters | None = None) -> list[Document]:
+        """Documents newest first (undated last), under the filters: the archive's front page."""
+        documents = [d for d in self.build.documents.values() if filters is None or passage_matches(d, filters)]
+        documents.sort(key=lambda d: d.title)
+        documents.sort(key=lambda d: date_key(d.date), reverse=True)  # stable: same day stays by title
+        return documents
 
     def passages_of(self, doc_id: str) -> list[Passage]:
         return [p for p in self.build.passages if p.doc_id == doc_id]

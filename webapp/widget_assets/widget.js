@@ -320,6 +320,11 @@ dialog .panel{position:static;flex:1;max-height:none;border:0;border-radius:0;bo
       return n >= 1 ? Math.min(n, 20) : 5;
     }
 
+    // sort="date": newest first (ties by score), as a news site lists; anything else is relevance.
+    get #searchParams() {
+      return this.getAttribute("sort") === "date" ? { sort: "date" } : {};
+    }
+
     #render() {
       this.#cancel(); // answers on their way belong to the parts about to be replaced
       const shadow = this.shadowRoot || this.attachShadow({ mode: "open" });
@@ -499,7 +504,7 @@ dialog .panel{position:static;flex:1;max-height:none;border:0;border-radius:0;bo
       const suggestions = this.#get("/api/suggest", { q: input.value.trimStart(), limit: MAX_SUGGESTIONS + 1 }, controller)
         .catch(() => ({ suggestions: [] })); // suggestions are a nicety: their failure is silent
       try {
-        const [suggested, found] = await Promise.all([suggestions, this.#get("/api/search", { q, k: this.#resultCount }, controller)]);
+        const [suggested, found] = await Promise.all([suggestions, this.#get("/api/search", { q, k: this.#resultCount, ...this.#searchParams }, controller)]);
         if (seq !== this.#seq) return;
         this.#showResults(q, input.value.trimStart(), suggested.suggestions || [], found);
         this.#state("ready");
