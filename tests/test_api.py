@@ -16,7 +16,7 @@ from tests.conftest import BUNDLED_CORPUS, share_caches
 from tests.servers import serve_in_thread, serve_with_gunicorn
 
 HIT_FIELDS = {"passage_id", "doc_id", "title", "text", "snippet", "score", "date", "source", "url"}
-CITATION_FIELDS = {"n", "passage_id", "doc_id", "title", "quote", "start", "end", "url"}
+CITATION_FIELDS = {"n", "passage_id", "doc_id", "title", "quote", "start", "end", "url", "page"}
 XINHUI = "xinhui-manufacturing-backbone-2024"
 
 

@@ -103,7 +103,7 @@ def schemas() -> dict[str, Any]:
         "end": {"type": "integer"},
         "url": _string(),
         "page": _PAGE,
-    }, required=["n", "passage_id", "doc_id", "title", "quote", "start", "end", "url"])
+    })
     passage = _object({"passage_id": _string(), "heading": _string(), "text": _string(),
                        "start": {"type": "integer"}, "end": {"type": "integer"}, "page": _PAGE},
                       required=["passage_id", "heading", "text", "start", "end"])
