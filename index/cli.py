@@ -16,7 +16,7 @@ from index.build.builder import BuildError, BuildSummary, build_index
 from index.build.reindex import run_pending_builds
 from index.corpus.uploads import IngestError, UploadNotSaved, corpus_ids, ingest_files
 from index.crosslingual.lexicon import load_lexicon
-from index.models import SEARCH_MODES, SearchFilters
+from index.models import SEARCH_MODES, SORT_ORDERS, SearchFilters
 from index.search.engine import IndexNotBuilt, SearchEngine
 from index.serialize import answer_json, search_json
 from index.settings import IndexSettings
@@ -67,6 +67,7 @@ def _parser(settings: IndexSettings) -> argparse.ArgumentParser:
     search.add_argument("query")
     search.add_argument("-k", type=int, default=5)
     search.add_argument("--mode", choices=SEARCH_MODES, default="hybrid")
+    search.add_argument("--sort", choices=SORT_ORDERS, default="relevance", help="date: newest first")
     search.add_argument("--source")
     search.add_argument("--district")
     search.add_argument("--date-from")
@@ -128,7 +129,7 @@ def _run_reindex(args: argparse.Namespace, settings: IndexSettings) -> int:
 def _run_search(args: argparse.Namespace, settings: IndexSettings) -> int:
     engine = SearchEngine(args.data, config=settings.search_config())
     filters = SearchFilters(args.source, args.district, args.date_from, args.date_to)
-    result = engine.search(args.query, k=args.k, mode=args.mode, filters=filters)
+    result = engine.search(args.query, k=args.k, mode=args.mode, filters=filters, sort=args.sort)
     if args.json:
         print(json.dumps(search_json(result, args.k), ensure_ascii=False, indent=2))
         return 0
@@ -137,7 +138,8 @@ def _run_search(args: argparse.Namespace, settings: IndexSettings) -> int:
         print("no passage contains these words; the results are the closest in meaning")
     for n, hit in enumerate(result.hits, start=1):
         p = hit.passage
-        print(f"\n{n}. [{hit.score:.4f}] {p.title} · {p.heading} ({p.id})")
+        where = " · ".join(x for x in (p.date, p.heading, f"p. {p.page}" if p.page else "") if x)
+        print(f"\n{n}. [{hit.score:.4f}] {p.title} · {where} ({p.id})")
         print(f"   {p.text[:200]}")
     return 0
 
@@ -150,7 +152,8 @@ def _run_ask(args: argparse.Namespace, settings: IndexSettings) -> int:
     else:
         print(answer.text)
         for c in answer.citations:
-            print(f"  [{c.n}] {c.title} ({c.passage_id}, chars {c.start}-{c.end})")
+            page = f", p. {c.page}" if c.page else ""
+            print(f"  [{c.n}] {c.title} ({c.passage_id}{page}, chars {c.start}-{c.end})")
         if not answer.answered:
             for hit in answer.passages[:3]:
                 print(f"  - {hit.passage.title} ({hit.passage.id}): {hit.passage.text[:80]}…")

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
+from flask import Flask, Response
 
 from index import SearchEngine, SearchFilters, analyze, build_index
 from index.filters import passage_matches
@@ -48,9 +49,17 @@ def newsroom(tmp_path_factory: pytest.TempPathFactory, test_data_dir: Path, enco
     from webapp import create_app
     from webapp.settings import WebSettings
 
-    settings = WebSettings.for_data_dir(data, **NO_RATE_LIMITS)
-    with serve_in_thread(create_app(settings, engine=engine)) as base:
-        yield base, engine
+    host = Flask("news_site")  # another origin that embeds the widget with sort="date"
+    host.add_url_rule("/", "page", lambda: Response(
+        f'<!doctype html><html><head><meta charset="utf-8"><script src="{host.config["API"]}/widget.js" defer>'
+        f'</script></head><body><jm-search endpoint="{host.config["API"]}" lang="zh" results="10" sort="date" '
+        'answers="off"></jm-search></body></html>', mimetype="text/html"))
+    host.add_url_rule("/favicon.ico", "favicon", lambda: Response(status=204))
+    with serve_in_thread(host) as host_url:
+        settings = WebSettings.for_data_dir(data, allowed_origins=(host_url,), **NO_RATE_LIMITS)
+        with serve_in_thread(create_app(settings, engine=engine)) as base:
+            host.config["API"] = base
+            yield base, engine, host_url
 
 
 def day(date: str) -> str:
@@ -91,7 +100,7 @@ def direct_counts(engine: SearchEngine, q: str, filters: SearchFilters) -> dict[
     ("产业", {"mode": "keyword", "source": "南方日报"}),
 ])
 def test_facet_counts_equal_a_direct_count_under_filters(newsroom, q: str, filters: dict[str, str]) -> None:
-    base, engine = newsroom
+    base, engine, _ = newsroom
     body = search(base, q=q, **filters)
     facets = body["facets"]
     filter_values = {k: v for k, v in filters.items() if k != "mode"}
@@ -108,7 +117,7 @@ def test_facet_counts_equal_a_direct_count_under_filters(newsroom, q: str, filte
 
 
 def test_sort_by_date_is_newest_first_ties_by_score(newsroom) -> None:
-    base, _ = newsroom
+    base, _, _ = newsroom
     body = search(base, q="储能", sort="date", k="50")
     assert body["sort"] == "date"
     results = body["results"]
@@ -127,7 +136,7 @@ def test_sort_by_date_is_newest_first_ties_by_score(newsroom) -> None:
 
 
 def test_latest_documents_api_and_page(newsroom, browser) -> None:
-    base, engine = newsroom
+    base, engine, _ = newsroom
     body = requests.get(base + "/api/latest", params={"limit": "100"}, timeout=60).json()
     docs = body["documents"]
     assert body["total"] == len(engine.documents()) == len(docs)
@@ -146,7 +155,7 @@ def test_latest_documents_api_and_page(newsroom, browser) -> None:
 
 
 def test_clicking_a_refinement_narrows_the_search_and_keeps_the_query(newsroom, browser) -> None:
-    base, engine = newsroom
+    base, engine, _ = newsroom
     page = new_page(browser)
     page.goto(base + "/?q=储能")
     source_facet = page.locator("[data-facet=source] [data-testid=refinement][data-value=新会侨报]")
@@ -179,4 +188,19 @@ def test_clicking_a_refinement_narrows_the_search_and_keeps_the_query(newsroom, 
     page.locator("[data-facet=source] [data-testid=refinement].is-active").click()
     page.wait_for_load_state()
     assert "source" not in parse_qs(urlparse(page.url).query)
+    assert not page.js_errors
+
+
+def test_the_widget_lists_newest_first_with_sort_date(newsroom, browser) -> None:
+    base, _, host = newsroom
+    page = new_page(browser)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/search" in r.url else None)
+    page.goto(host + "/")
+    page.locator("jm-search input").fill("储能")
+    options = page.locator("jm-search [role=option][part~=result]")
+    options.first.wait_for()
+    assert asked and all(parse_qs(urlparse(url).query)["sort"] == ["date"] for url in asked)
+    expected = [r["passage_id"] for r in search(base, q="储能", sort="date", k="10")["results"]]
+    assert options.evaluate_all("els => els.map(e => e.dataset.passageId)") == expected
     assert not page.js_errors
