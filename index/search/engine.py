@@ -37,14 +37,14 @@ from index.models import (
     Passage,
     QueryPlan,
     RankedList,
-    ResultFacets,
     SearchFilters,
     SearchMode,
     SearchResult,
     SortOrder,
 )
+from index.search.browsing import FacetCounter, newest_first
 from index.search.config import SearchConfig
-from index.search.facets import corpus_facets, result_facets
+from index.search.facets import corpus_facets
 from index.search.fusion import KEYWORD, SECOND_VECTOR, VECTOR, fuse, fusion_weights, uses_second_vector
 from index.search.query_plan import plan_query
 from index.storage.layout import DamagedBuild, DataLayout, published_builds, sentence_cache_path, verify_build
@@ -79,6 +79,9 @@ class LoadedBuild:
     languages: frozenset[str]  # of the passages
     main_language: str  # the language most passages are in
     facets: Facets
+
+    def passage_by_id(self, passage_id: str) -> Passage:
+        return self.passages[self.position[passage_id]]
 
     @classmethod
     def open(cls, folder: Path, marker: str) -> LoadedBuild:
@@ -154,6 +157,7 @@ class SearchEngine:
         # (new sentences are kept in memory, so workers never race to write the file).
         self._sentence_cache = EmbeddingCache(sentence_cache_path(self.layout, self.encoder.name))
         self._reload_lock = threading.Lock()
+        self._facets = FacetCounter()
         self._unopenable_marker = ""
         # Why the build served is not the one CURRENT names ("" when it is): /healthz reports it.
         self.degraded = ""
@@ -257,7 +261,7 @@ class SearchEngine:
             ranked = fuse(list(lists.values()), self.config, plan.cross_lingual)
             total = max(len(ranked), keyword_total)
         if sort == "date":
-            ranked, total = self._newest_first(ranked, total, keyword if mode != "vector" else None, build)
+            ranked, total = newest_first(ranked, total, keyword if mode != "vector" else None, build.passage_by_id)
 
         terms = set(plan.keyword_terms)
         keyword_score, vector_score = keyword.score_of(), vector.score_of()
@@ -274,38 +278,14 @@ class SearchEngine:
                 keyword_rank=keyword_rank.get(pid),
                 vector_rank=vector_rank.get(pid),
             ))
-        facets = self._result_facets(plan, mode, keyword_total, ranked, filters, build)
+        facets = None
+        if plan.text:
+            matches = build.keyword if mode != "vector" and keyword_total else None
+            facets = self._facets.count(build.marker, plan.keyword_terms, filters, matches,
+                                        [pid for pid, _ in ranked], build.passage_by_id)
         return SearchResult(query, mode, total, hits, took_ms=(time.perf_counter() - started) * 1000,
                             keyword_matches=None if mode == "vector" else keyword_total,
                             plan=plan if plan.text else None, sort=sort, facets=facets)
-
-    @staticmethod
-    def _newest_first(
-        ranked: list[tuple[str, float]], total: int, keyword: RankedList | None, build: LoadedBuild,
-    ) -> tuple[list[tuple[str, float]], int]:
-        """Newest first, ties by score, undated last. When passages hold the query's words,
-        only those are listed: the newest passage merely close in meaning is not news about
-        the query. Otherwise (vector mode, or no passage holds the words) the ranked results."""
-        if keyword is not None and keyword.matched:
-            with_words = set(keyword.ids)
-            ranked = [(pid, score) for pid, score in ranked if pid in with_words]
-            total = keyword.matched
-        dated = sorted(ranked, key=lambda item: (date_key(build.passages[build.position[item[0]]].date), item[1]),
-                       reverse=True)
-        # sorted() is stable and "" sorts lowest, so undated passages already come last.
-        return dated, total
-
-    @staticmethod
-    def _result_facets(
-        plan: QueryPlan, mode: SearchMode, keyword_total: int, ranked: list[tuple[str, float]],
-        filters: SearchFilters | None, build: LoadedBuild,
-    ) -> ResultFacets | None:
-        if not plan.text:
-            return None
-        if mode != "vector" and keyword_total:
-            ids = build.keyword.matching_ids(plan.keyword_terms, filters)
-            return result_facets((build.passages[build.position[pid]] for pid in ids), "keyword_matches")
-        return result_facets((build.passages[build.position[pid]] for pid, _ in ranked), "results")
 
     def plan_query(self, query: str, build: LoadedBuild | None = None) -> QueryPlan:
         """The one place a query is expanded: what the keyword side searches (the query plus
