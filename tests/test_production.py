@@ -332,12 +332,15 @@ def test_forwarded_for_counts_only_behind_a_trusted_proxy(engine, tmp_path: Path
     assert statuses == [200, 200, 429, 429], "a spoofed X-Forwarded-For must not buy a fresh allowance"
 
 
-def test_rate_limiter_fails_open(engine, tmp_path: Path) -> None:
+def test_rate_limiter_fails_closed(engine, tmp_path: Path) -> None:
+    """An unusable counter store refuses limited requests (issue 15: it used to let every
+    request through unlimited); tests/test_hostile_requests.py checks the log line and the
+    recovery."""
     (tmp_path / "not-a-folder").write_text("x")
     unusable = tmp_path / "not-a-folder" / "rl.sqlite3"  # its parent is a file
     with serve_in_thread(thread_app(engine, tmp_path, rate_limit_search=1, rate_limit_path=str(unusable))) as base:
         for _ in range(3):
-            assert requests.get(base + "/api/search?q=工业", timeout=60).status_code == 200
+            assert_error(requests.get(base + "/api/search?q=工业", timeout=60), 503, "rate_limiter_unavailable")
 
 
 # --- access log, headers, error bodies ------------------------------------------------
