@@ -37,8 +37,10 @@ def test_the_server_starts_on_the_newest_intact_build_when_the_current_one_is_tr
     content = passages.read_bytes()
     passages.write_bytes(content[: len(content) // 2])
     try:
-        # A generous WORKER_TIMEOUT: on a loaded machine the first search can take a minute.
-        with serve_with_gunicorn(data, workers=1, env={"WORKER_TIMEOUT": "600"}, startup_timeout=400) as base_url:
+        # Two workers as deployed (one worker on two cores gives torch an OpenMP pool in the
+        # master, which deadlocks the forked worker in libgomp); a generous
+        # WORKER_TIMEOUT, since on a loaded machine the first search can take a minute.
+        with serve_with_gunicorn(data, workers=2, env={"WORKER_TIMEOUT": "600"}, startup_timeout=400) as base_url:
             health = requests.get(f"{base_url}/healthz", timeout=300).json()
             assert health["status"] == "degraded" and health["build"] == older
             assert current in health["degraded"] and PASSAGES_FILE in health["degraded"]
