@@ -44,7 +44,7 @@ def test_the_server_starts_on_the_newest_intact_build_when_the_current_one_is_tr
             health = requests.get(f"{base_url}/healthz", timeout=300).json()
             assert health["status"] == "degraded" and health["build"] == older
             assert current in health["degraded"] and PASSAGES_FILE in health["degraded"]
-            assert requests.get(f"{base_url}/api/search", params={"q": "新会"}, timeout=300).json()["hits"]
+            assert requests.get(f"{base_url}/api/search", params={"q": "新会"}, timeout=300).json()["results"]
             lines = [line for line in server_log(base_url).read_text().splitlines() if "damaged" in line]
             assert len(lines) == 1 and str(passages) in lines[0], lines
             assert "Traceback" not in server_log(base_url).read_text()
