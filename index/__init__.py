@@ -8,7 +8,8 @@ The pipeline, one subpackage a stage (each imports only the stages before it):
     vector/       encoders, vector cache, vector index      > one RankedList each
     crosslingual/ glossary, CC-CEDICT lexicon, query translation, English answer lines
     storage/      the data directory, atomic files, build publishing
-    build/        the builder, what a build folder holds, background reindex
+    build/        the builder, where it parses and embeds (here or on Ray), what a build folder holds,
+                  background reindex
     search/       config, query plan, fusion, the engine
     answer/       extractive answers with citations
     serialize     JSON shapes of results, for the API and the CLI
@@ -29,10 +30,12 @@ from index.answer.answerer import (
 )
 from index.build.artifacts import read_passages
 from index.build.builder import SENTENCE_PRECOMPUTE_LIMIT, BuildError, BuildSummary, ProgressFactory, build_index
+from index.build.distributed import RayOptions, RayRunner  # imports Ray only when a RayRunner connects
 from index.build.failures import quarantined as quarantined_uploads
 from index.build.failures import read_status as read_build_status
 from index.build.reindex import reindex_needed, reindex_running, run_pending_builds, start_reindex
-from index.corpus.loader import LoadProblem, document_from_record, load_corpus
+from index.build.runner import BuildRunner, LocalRunner
+from index.corpus.loader import LoadProblem, corpus_files, document_from_record, load_corpus
 from index.corpus.passages import Sentence, split_passages, split_sentences
 from index.corpus.uploads import IngestError, UploadNotSaved, corpus_ids, ingest_files, ingest_records
 from index.filters import BadFilter, date_bounds
@@ -81,7 +84,8 @@ from index.vector.second_encoder import USE_MODEL_NAME, UseEncoder
 __all__ = [
     "DEFAULT_TUNING", "EVIDENCE_PASSAGES", "NO_ANSWER", "ScoredSentence", "choose_sentences", "score_sentences",
     "unknown_term_share", "SEARCH_MODES", "SENTENCE_PRECOMPUTE_LIMIT", "USE_MODEL_NAME",
-    "Answer", "AnswerSource", "AnswerTuning", "BadFilter", "Block", "BuildError", "BuildSummary", "Citation",
+    "Answer", "AnswerSource", "AnswerTuning", "BadFilter", "Block", "BuildError", "BuildRunner", "BuildSummary",
+    "Citation", "LocalRunner", "RayOptions", "RayRunner", "corpus_files",
     "Document", "EmbeddingCache", "SORT_ORDERS", "SortOrder", "ResultFacets", "FacetCount", "facets_json", "Encoder", "EnglishLine", "Facets", "Hit", "IndexNotBuilt", "IndexSettings",
     "IngestError", "UploadNotSaved", "LoadProblem", "Passage", "ProgressFactory", "QueryPlan", "RankedList", "SearchConfig",
     "SearchEngine", "SearchFilters", "SearchMode", "SearchResult", "Sentence", "UseEncoder",

@@ -23,6 +23,7 @@ from index.settings import IndexSettings
 
 EXIT_SKIPPED = 2
 EXIT_NO_ANSWER = 3
+LOCAL_RAY = "local"  # `--ray` with no address
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -49,6 +50,13 @@ def _parser(settings: IndexSettings) -> argparse.ArgumentParser:
     build.add_argument("--corpus", type=Path, default=settings.corpus_dir, help="corpus folder (env CORPUS_DIR)")
     build.add_argument("--if-missing", action="store_true", help="do nothing when an index already exists")
     build.add_argument("--quiet", action="store_true", help="no progress bars")
+    build.add_argument("--ray", nargs="?", const=LOCAL_RAY, metavar="ADDRESS",
+                       help="parse and embed on a Ray cluster (ADDRESS as for `ray start --address`, "
+                            "or 'auto'); without ADDRESS, on a local Ray (docs/DEPLOYING.md)")
+    build.add_argument("--ray-workers", type=_positive_int, metavar="N",
+                       help="embedding actors (default: the cluster's CPUs / --ray-worker-cpus)")
+    build.add_argument("--ray-worker-cpus", type=float, default=1.0, metavar="C",
+                       help="CPUs each embedding actor holds (default 1)")
     build.set_defaults(run=_run_build)
 
     add = commands.add_parser("add", parents=[data_flag], help="add documents (kept in DATA_DIR/added) and rebuild")
@@ -86,7 +94,17 @@ def _run_build(args: argparse.Namespace, settings: IndexSettings) -> int:
     if args.if_missing and SearchEngine.has_index(args.data):
         print(f"index already built in {args.data}")
         return 0
-    summary = build_index(args.corpus, args.data, progress=None if args.quiet else _progress_bars())
+    progress = None if args.quiet else _progress_bars()
+    if args.ray is None:
+        summary = build_index(args.corpus, args.data, progress=progress)
+    else:
+        # Imported here so a build without --ray never loads Ray.
+        from index.build.distributed import RayOptions, RayRunner
+
+        options = RayOptions(address=None if args.ray == LOCAL_RAY else args.ray,
+                             workers=args.ray_workers, worker_cpus=args.ray_worker_cpus)
+        with RayRunner.connect(options) as runner:
+            summary = build_index(args.corpus, args.data, progress=progress, runner=runner)
     _print_summary(summary)
     # Derived once into DATA_DIR/models like the model folder, so a server's first start
     # (or a Docker image built with this command) does not spend seconds on it.
@@ -160,6 +178,13 @@ def _run_ask(args: argparse.Namespace, settings: IndexSettings) -> int:
     return 0 if answer.answered else EXIT_NO_ANSWER
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def _print_summary(summary: BuildSummary) -> None:
     for problem in summary.skipped:
         print(f"skipped {problem}", file=sys.stderr)
@@ -175,7 +200,8 @@ def _progress_bars() -> Callable[[str, int], Callable[[int], None]]:
     from tqdm import tqdm
 
     def stage(name: str, total: int) -> Callable[[int], None]:
-        bar = tqdm(total=total, desc=f"{name:>14}", unit="passage", file=sys.stderr, leave=True)
+        bar = tqdm(total=total, desc=f"{name:>14}", unit="file" if name == "parse" else "passage",
+                   file=sys.stderr, leave=True)
 
         def advance(n: int) -> None:
             bar.update(n)

@@ -20,7 +20,8 @@ from index.build.artifacts import (
     VECTORS_FILE,
     write_jsonl,
 )
-from index.corpus.loader import LoadProblem, load_corpus
+from index.build.runner import BuildRunner, LocalRunner
+from index.corpus.loader import LoadProblem, corpus_files
 from index.corpus.passages import split_passages, split_sentences
 from index.crosslingual.glossary import GLOSSARY_FILE
 from index.env import second_encoder_enabled
@@ -72,18 +73,23 @@ def build_index(
     encoder: Encoder | None = None,
     progress: ProgressFactory | None = None,
     second_encoder: Encoder | None = None,
+    runner: BuildRunner | None = None,
 ) -> BuildSummary:
     """Build from `corpus_dir` plus the documents added to `data_dir`, then switch to it.
 
-    `second_encoder` defaults to USE (second_encoder.py) unless SECOND_ENCODER=off."""
+    `second_encoder` defaults to USE (second_encoder.py) unless SECOND_ENCODER=off.
+    `runner` loads files and embeds: in this process by default, or on a Ray cluster
+    (index/build/distributed.py); the build written is the same."""
     layout = DataLayout(data_dir)
+    runner = runner or LocalRunner()
     started = time.perf_counter()
     stages: dict[str, float] = {}
     with build_lock(layout), _named_on_failure(new_build_folder(layout)) as folder:
         t = time.perf_counter()
         with batch_lock(layout.root):  # never read an upload that is half moved into place
             settle(layout.root, layout.added)
-            loaded = load_corpus([corpus_dir, layout.added])
+            files = corpus_files([corpus_dir, layout.added])
+            loaded = runner.load(files, _stage(progress, "parse", len(files)))
         if not loaded.documents:
             raise BuildError(f"no readable documents in {corpus_dir} ({len(loaded.problems)} skipped)")
         user_dictionary = corpus_dir / USER_DICTIONARY
@@ -104,14 +110,15 @@ def build_index(
         cache = EmbeddingCache(layout.cache / f"passages-{encoder.name}.npz")
         cached_before = len(cache)
         paths = {d.id: d.path for d in loaded.documents}
-        vectors = _embed_or_blame(encoder, passages, cache, _stage(progress, "embeddings", len(passages)), paths)
+        vectors = _embed_or_blame(runner, encoder, passages, cache,
+                                  _stage(progress, "embeddings", len(passages)), paths)
         cache.save()
         np.save(folder / VECTORS_FILE, vectors)
-        _embed_second(data_dir, layout, folder, passages, second_encoder, progress, paths)
+        _embed_second(data_dir, layout, folder, passages, second_encoder, progress, paths, runner)
         if len(passages) <= SENTENCE_PRECOMPUTE_LIMIT:
             sentences = sorted({s.text for p in passages for s in split_sentences(p.text)})
             sentence_cache = EmbeddingCache(sentence_cache_path(layout, encoder.name))
-            encoder.encode_passages(sentences, sentence_cache, _stage(progress, "answer sentences", len(sentences)))
+            runner.embed(encoder, sentences, sentence_cache, _stage(progress, "answer sentences", len(sentences)))
             sentence_cache.save()
         stages["embed"] = time.perf_counter() - t
 
@@ -142,7 +149,7 @@ def build_index(
 
 def _embed_second(
     data_dir: Path, layout: DataLayout, folder: Path, passages: list[Passage],
-    encoder: Encoder | None, progress: ProgressFactory | None, paths: dict[str, str],
+    encoder: Encoder | None, progress: ProgressFactory | None, paths: dict[str, str], runner: BuildRunner,
 ) -> None:
     """The second encoder's passage vectors (vectors-use.npy), cached like e5's."""
     if encoder is None:
@@ -150,7 +157,8 @@ def _embed_second(
             return
         encoder = UseEncoder(data_dir)
     cache = EmbeddingCache(layout.cache / f"passages-{encoder.name}.npz")
-    vectors = _embed_or_blame(encoder, passages, cache, _stage(progress, "second encoder", len(passages)), paths)
+    vectors = _embed_or_blame(runner, encoder, passages, cache,
+                              _stage(progress, "second encoder", len(passages)), paths)
     cache.save()
     np.save(folder / SECOND_VECTORS_FILE, vectors)
 
@@ -179,15 +187,15 @@ def _split_every_document(documents: list[Document]) -> list[Passage]:
     return passages
 
 
-def _embed_or_blame(encoder: Encoder, passages: list[Passage], cache: EmbeddingCache,
+def _embed_or_blame(runner: BuildRunner, encoder: Encoder, passages: list[Passage], cache: EmbeddingCache,
                     progress: Callable[[int], None] | None, paths: dict[str, str]) -> np.ndarray:
     """The passages' vectors; if the model fails, find the documents it fails on.
 
-    Vectors already made are in `cache`, so the search document by document only runs
-    the model again on what is left.
+    Vectors already made are in `cache`, so the search document by document (in this
+    process, whatever the runner) only runs the model again on what is left.
     """
     try:
-        return encoder.encode_passages([p.text for p in passages], cache, progress)
+        return runner.embed(encoder, [p.text for p in passages], cache, progress)
     except Exception as whole:
         failures: dict[str, tuple[str, str]] = {}
         by_document: dict[str, list[Passage]] = {}

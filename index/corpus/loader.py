@@ -88,10 +88,18 @@ def load_corpus(folders: Iterable[Path]) -> LoadResult:
     A duplicate id is a problem too: the first file wins, so a stray copy cannot
     silently replace an article.
     """
+    return collect_documents((path, load_file(path)) for path in corpus_files(folders))
+
+
+def collect_documents(
+    loaded: Iterable[tuple[Path, tuple[list[Document], list[LoadProblem]]]],
+) -> LoadResult:
+    """Merge per-file `load_file` results, in file order, keeping the first of duplicate ids.
+
+    A distributed build loads files elsewhere and merges here, so both builds agree."""
     result = LoadResult()
     seen: dict[str, str] = {}
-    for path in corpus_files(folders):
-        docs, problems = load_file(path)
+    for path, (docs, problems) in loaded:
         result.problems.extend(problems)
         for doc in docs:
             if doc.id in seen:
