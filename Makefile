@@ -5,7 +5,7 @@ PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run build test lint lock bench bench-deps bench-full calibrate clean
+.PHONY: install run build test lint lock bench bench-deps bench-full train-answers clean
 
 install:
 	@scripts/install.sh
@@ -43,8 +43,11 @@ bench: bench-deps
 bench-full: bench-deps
 	$(PY) -m benchmarks.run --full
 
-calibrate: build
-	$(PY) -m benchmarks.calibrate_answers
+# The answer model (index/answer/answer_model.json) and its report (docs/ANSWER_MODEL.md),
+# from XQuAD in ../shared/eval-data; opencc makes the traditional-script questions.
+train-answers:
+	@scripts/install.sh --dev
+	$(PY) -m benchmarks.train_answers --refresh
 
 clean:
 	rm -rf data .test-data test-output

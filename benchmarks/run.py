@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from benchmarks import machine, report  # noqa: E402
 from benchmarks.compare import bm25_xquad_table  # noqa: E402
-from benchmarks.fusion_sweep import recommended, sweep, sweep_tables, threshold_table  # noqa: E402
+from benchmarks.fusion_sweep import answer_table, recommended, sweep, sweep_tables  # noqa: E402
 from benchmarks.qa_agreement import agreement_table  # noqa: E402
 from benchmarks.qa_eval import qa_table, run_qa  # noqa: E402
 from benchmarks.scale import FULL, QUICK, run_scale, scale_tables  # noqa: E402
@@ -73,7 +73,7 @@ def main() -> None:
     def fusion() -> list[Table]:
         rows = sweep(state["xq"], state["qa"])
         configs = sorted({SearchConfig(), recommended(rows)}, key=repr)
-        return [*sweep_tables(rows), threshold_table(state["qa"].engine, configs)]
+        return [*sweep_tables(rows), answer_table(state["qa"].engine, configs)]
 
     def baselines() -> list[Table]:
         return [bm25_xquad_table(state["xq"])]
@@ -83,7 +83,7 @@ def main() -> None:
 
     suite.add("xquad", "1. Cross-lingual retrieval on XQuAD", xquad)
     suite.add("qa", "2. Our question set (qa_set.jsonl)", qa)
-    suite.add("fusion", "3. Fusion and threshold tuning", fusion)
+    suite.add("fusion", "3. Fusion tuning, and answers at each setting", fusion)
     suite.add("scale", "4. Speed at scale, with the embedding, keyword and vector baselines (5)", scale)
     suite.add("keyword-baseline", "5. Keyword baseline quality (rank-bm25) on XQuAD", baselines)
     shared_encoder().save()

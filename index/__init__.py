@@ -11,22 +11,37 @@ The pipeline, one subpackage a stage (each imports only the stages before it):
     build/        the builder, where it parses and embeds (here or on Ray), what a build folder holds,
                   background reindex
     search/       config, query plan, fusion, the engine
-    answer/       extractive answers with citations
+    answer/       extractive answers with citations: candidate features, the learned answer model
     serialize     JSON shapes of results, for the API and the CLI
 """
 from __future__ import annotations
 
 from index.answer.answerer import (
-    DEFAULT_TUNING,
     EVIDENCE_PASSAGES,
     NO_ANSWER,
     AnswerSource,
-    AnswerTuning,
+    Decision,
     ScoredSentence,
     ask,
     choose_sentences,
-    score_sentences,
-    unknown_term_share,
+    decide,
+)
+from index.answer.features import (
+    RELATIVE_COLUMNS,
+    SENTENCE_FEATURES,
+    CandidateSet,
+    candidate_features,
+    content_terms,
+    e5_for_second_encoder,
+)
+from index.answer.model import (
+    DECISION_FEATURES,
+    MODEL_FILE,
+    AnswerModel,
+    AnswerModelError,
+    LinearModel,
+    decision_features,
+    load_answer_model,
 )
 from index.build.artifacts import read_passages
 from index.build.builder import SENTENCE_PRECOMPUTE_LIMIT, BuildError, BuildSummary, ProgressFactory, build_index
@@ -82,9 +97,11 @@ from index.vector.encoder import Encoder
 from index.vector.second_encoder import USE_MODEL_NAME, UseEncoder
 
 __all__ = [
-    "DEFAULT_TUNING", "EVIDENCE_PASSAGES", "NO_ANSWER", "ScoredSentence", "choose_sentences", "score_sentences",
-    "unknown_term_share", "SEARCH_MODES", "SENTENCE_PRECOMPUTE_LIMIT", "USE_MODEL_NAME",
-    "Answer", "AnswerSource", "AnswerTuning", "BadFilter", "Block", "BuildError", "BuildRunner", "BuildSummary",
+    "EVIDENCE_PASSAGES", "NO_ANSWER", "ScoredSentence", "choose_sentences", "decide", "Decision",
+    "AnswerModel", "AnswerModelError", "load_answer_model", "SEARCH_MODES", "RELATIVE_COLUMNS", "SENTENCE_FEATURES",
+    "CandidateSet", "candidate_features", "content_terms", "e5_for_second_encoder", "DECISION_FEATURES", "MODEL_FILE",
+    "LinearModel", "decision_features", "SENTENCE_PRECOMPUTE_LIMIT", "USE_MODEL_NAME",
+    "Answer", "AnswerSource", "BadFilter", "Block", "BuildError", "BuildRunner", "BuildSummary",
     "Citation", "LocalRunner", "RayOptions", "RayRunner", "corpus_files",
     "Document", "EmbeddingCache", "SORT_ORDERS", "SortOrder", "ResultFacets", "FacetCount", "facets_json", "Encoder", "EnglishLine", "Facets", "Hit", "IndexNotBuilt", "IndexSettings",
     "IngestError", "UploadNotSaved", "LoadProblem", "Passage", "ProgressFactory", "QueryPlan", "RankedList", "SearchConfig",

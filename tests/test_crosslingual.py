@@ -81,8 +81,8 @@ def test_chinese_question_finds_english_documents_through_the_lexicon(english_en
 
 
 def test_english_answer_leads_with_an_english_line_per_citation(engine) -> None:
-    # (The GDP question itself abstains under the calibrated cross-lingual threshold,
-    # docs/ANSWERS.md; the GDP sentence's rendering is tested in test_english_answer.py.)
+    # (The README's GDP question is asked in test_answer.py; the GDP sentence's rendering
+    # is tested in test_english_answer.py.)
     answer = ask(engine, "What was the industrial output value of Xinhui's new energy storage industry in 2023?")
     assert answer.answered
     assert [line.n for line in answer.english] == [c.n for c in answer.citations]

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from flask import Flask, Response, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from index import TRADITIONAL_TAG, SearchEngine, guess_language, script_of
+from index import TRADITIONAL_TAG, SearchEngine, guess_language, load_answer_model, script_of
 
 from .access_log import register_access_log
 from .admin import register_admin
@@ -33,6 +33,8 @@ __all__ = ["WebSettings", "create_app"]
 
 def create_app(settings: WebSettings | None = None, engine: SearchEngine | None = None) -> Flask:
     settings = settings or WebSettings.from_env()
+    # The answer model is read now: a missing or damaged file stops the start, not a question.
+    load_answer_model()
     app = Flask(__name__)
     app.config["WEB_SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes

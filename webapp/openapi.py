@@ -149,7 +149,9 @@ def schemas() -> dict[str, Any]:
             "passages": {"type": "array", "items": _ref("Hit"), "description": "the closest passages"},
             "took_ms": {"type": "number"},
             "lang": _string("language of the question"),
-            "confidence": {"type": "number"},
+            "confidence": {"type": "number", "minimum": 0, "maximum": 1,
+                           "description": "the answer model's probability that the best sentence answers the question; "
+                                          "under its threshold the app abstains (docs/ANSWERS.md)"},
             "english": {"type": "array", "items": _ref("EnglishLine"),
                         "description": "for an English question over Chinese quotes: one line per citation with "
                                        "the figures, periods and terms rendered in English where certain"},

@@ -2,10 +2,11 @@
 
 No language model writes anything: every answer sentence is a sentence of the corpus,
 so every claim is exactly as true as its source, and the citation points at its span.
+Which sentence, and whether to answer at all, is the learned answer model's decision
+(model.py, trained on XQuAD; docs/ANSWERS.md).
 """
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,17 +14,18 @@ from typing import Protocol
 
 import numpy as np
 
-from index.corpus.passages import Sentence, split_sentences
+from index.answer.features import SentenceEncoders, candidate_features, content_terms
+from index.answer.model import AnswerModel, decision_features, load_answer_model
+from index.corpus.passages import Sentence
 from index.crosslingual.english_answer import render_english
 from index.crosslingual.glossary import Glossary
 from index.crosslingual.lexicon import Lexicon
 from index.models import Answer, Citation, EnglishLine, Hit, QueryPlan, SearchMode, SearchResult
-from index.text.analysis import query_terms
-from index.text.language import guess_language, is_han
+from index.text.language import guess_language
 from index.text.script import TRADITIONAL_TAG, to_traditional
 
 
-class AnswerSource(Protocol):
+class AnswerSource(SentenceEncoders, Protocol):
     """All the answerer reads from a search engine (search/engine.py implements it)."""
 
     lexicon: Lexicon | None
@@ -33,47 +35,11 @@ class AnswerSource(Protocol):
 
     def search(self, query: str, k: int = 10, mode: SearchMode = "hybrid") -> SearchResult: ...
 
-    def embed_question(self, text: str) -> np.ndarray: ...
-
-    def embed_sentences(self, texts: list[str]) -> np.ndarray: ...
-
     def unknown_terms(self, terms: Iterable[str]) -> set[str]: ...
+
 
 EVIDENCE_PASSAGES = 6  # passages read per question
 MAX_ANSWER_SENTENCES = 2
-# A second sentence joins the answer only if it scores nearly as well as the best one.
-SECOND_SENTENCE_MARGIN = 0.03
-MIN_SENTENCE_CHARS = 6
-
-
-
-@dataclass(frozen=True)
-class AnswerTuning:
-    """How sentences are scored and when the answerer abstains.
-
-    score = cosine(question, sentence) + overlap_weight * share of question terms in the
-    sentence + figure_bonus (a how-much question meets a sentence with a matching figure)
-    + rank_weight / rank of its passage. The answerer abstains when the best score is
-    under the threshold; cross-lingual pairs (an English question, Chinese evidence) get
-    their own threshold because e5 gives them systematically lower cosines. Values come
-    from benchmarks/calibrate_answers.py on benchmarks/qa_set.jsonl (docs/ANSWERS.md).
-    """
-
-    overlap_weight: float = 0.06
-    figure_bonus: float = 0.03
-    rank_weight: float = 0.05
-    threshold: float = 0.98
-    cross_lingual_threshold: float = 0.84
-    # Confidence = best score - unknown_term_penalty * share of the question's words that
-    # occur nowhere in the corpus (营业收入, 失业率, 股价 …): the corpus cannot be talking
-    # about something it never names.
-    unknown_term_penalty: float = 0.2
-
-    def score(self, similarity: float, overlap: float, figure: bool, rank: int) -> float:
-        return similarity + self.overlap_weight * overlap + (self.figure_bonus if figure else 0.0) + self.rank_weight / rank
-
-
-DEFAULT_TUNING = AnswerTuning()
 
 NO_ANSWER = {
     "zh": "语料库中没有这个问题的答案。下面列出最接近的段落，供参考。",
@@ -82,52 +48,40 @@ NO_ANSWER = {
 # A question typed in traditional characters is told so in them (OpenCC s2hk of the zh text).
 NO_ANSWER[TRADITIONAL_TAG] = to_traditional(NO_ANSWER["zh"])
 
-_QUANTITY_QUESTION = re.compile(
-    r"多少|几|多大|多高|比例|占比|增速|增长了?百分之|how (many|much)|what (percentage|share|proportion)|"
-    r"\bgrowth\b|\bvalue\b|\bamount\b|\boutput\b|\bGDP\b|\brate\b|\btotal\b|\bnumber of\b",
-    re.I,
-)
-_NUMBER = re.compile(r"\d")
-# Units that tell what kind of figure a question wants.
-_UNIT_HINTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
-    (re.compile(r"增长|增速|百分|比例|占比|percent|growth|grow|rate|share|%", re.I), re.compile(r"\d+(\.\d+)?%|个百分点")),
-    (re.compile(r"元|产值|投资|金额|GDP|生产总值|value|invest|output|worth|yuan|billion|revenue", re.I), re.compile(r"\d+(\.\d+)?[万亿]?元")),
-    (re.compile(r"家|企业|compan|firms|enterprises|SMEs|businesses", re.I), re.compile(r"\d+(\.\d+)?[万]?[家户]")),
-    (re.compile(r"个|项|条|projects|chains", re.I), re.compile(r"\d+[个项条]")),
-    # "How many" alone names no unit: any counted thing will do.
-    (re.compile(r"how many", re.I), re.compile(r"\d+(\.\d+)?[万]?[个项条家户座台艘名人]")),
-)
-
 
 @dataclass
 class ScoredSentence:
+    """A candidate sentence with the sentence model's logit (higher: likelier the answer)."""
+
     sentence: Sentence
     hit: Hit
     rank: int
-    similarity: float
-    overlap: float
-    figure: bool
     score: float
 
 
-def ask(source: AnswerSource, question: str, tuning: AnswerTuning = DEFAULT_TUNING) -> Answer:
+@dataclass
+class Decision:
+    """What the model says about one question: its sentences best first, and whether to answer."""
+
+    ranked: list[ScoredSentence]
+    chosen: list[ScoredSentence]
+    probability: float  # that the best sentence answers the question
+    answered: bool
+
+
+def ask(source: AnswerSource, question: str, model: AnswerModel | None = None) -> Answer:
     started = time.perf_counter()
     question = question.strip()
     result = source.search(question, k=EVIDENCE_PASSAGES, mode="hybrid") if question else None
     plan = result.plan if result is not None else None
     lang = plan.lang if plan is not None else "en"
     hits = result.hits if result is not None else []
-    scored = score_sentences(source, plan, hits, tuning) if plan is not None else []
-    chosen = choose_sentences(scored)
-    confidence = 0.0
-    if chosen and plan is not None:
-        unknown = unknown_term_share(source, plan, chosen[0].hit.passage.lang)
-        confidence = chosen[0].score - tuning.unknown_term_penalty * unknown
+    decision = decide(source, plan, hits, model or load_answer_model()) if plan is not None else None
 
-    if not chosen or confidence < abstain_threshold(tuning, lang, chosen[0]):
+    if decision is None or not decision.answered:
         message = TRADITIONAL_TAG if plan is not None and plan.traditional else lang
-        return Answer(question, lang, False, NO_ANSWER.get(message, NO_ANSWER["en"]), [], hits, confidence,
-                      took_ms=(time.perf_counter() - started) * 1000)
+        return Answer(question, lang, False, NO_ANSWER.get(message, NO_ANSWER["en"]), [], hits,
+                      decision.probability if decision else 0.0, took_ms=(time.perf_counter() - started) * 1000)
     citations = [
         Citation(
             n=n,
@@ -140,11 +94,30 @@ def ask(source: AnswerSource, question: str, tuning: AnswerTuning = DEFAULT_TUNI
             url=item.hit.passage.url,
             page=item.hit.passage.page,
         )
-        for n, item in enumerate(chosen, start=1)
+        for n, item in enumerate(decision.chosen, start=1)
     ]
     text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
-    return Answer(question, lang, True, text, citations, hits, confidence,
+    return Answer(question, lang, True, text, citations, hits, decision.probability,
                   took_ms=(time.perf_counter() - started) * 1000, english=english_lines(source, lang, citations))
+
+
+def decide(source: AnswerSource, plan: QueryPlan, hits: list[Hit], model: AnswerModel) -> Decision:
+    """The answer model over the question's candidate sentences (model.py, features.py)."""
+    candidates = candidate_features(source, plan, hits)
+    if not candidates.candidates:
+        return Decision([], [], 0.0, False)
+    logits = model.sentence.logits(candidates.features)
+    best = candidates.candidates[int(np.argmax(logits))]
+    terms = content_terms(plan, best.sentence.text)
+    unknown = len(source.unknown_terms(terms)) / len(terms) if terms else 0.0
+    decision_row = decision_features(candidates, logits, unknown)
+    ranked = sorted(
+        (ScoredSentence(c.sentence, c.hit, c.rank, float(logit)) for c, logit in zip(candidates.candidates, logits)),
+        key=lambda s: -s.score,
+    )
+    probability = float(model.answer.probabilities(decision_row[None, :])[0])
+    chosen = choose_sentences(ranked, model.second_sentence_margin)
+    return Decision(ranked, chosen, probability, probability >= model.threshold)
 
 
 def english_lines(source: AnswerSource, lang: str, citations: list[Citation]) -> list[EnglishLine]:
@@ -158,71 +131,14 @@ def english_lines(source: AnswerSource, lang: str, citations: list[Citation]) ->
 
 
 
-def unknown_term_share(source: AnswerSource, plan: QueryPlan, evidence_lang: str) -> float:
-    """Share of the question's words, in the evidence's script, that the corpus never uses.
-
-    Only words of the evidence's language count: an English question over Chinese text
-    has no Chinese words to check, and must not look unknown for that reason alone.
-    """
-    wanted_cjk = evidence_lang == "zh"
-    terms = [
-        t for t in plan.terms
-        if not t[0].isdigit() and is_han(t[0]) == wanted_cjk and (len(t) > 1 or not wanted_cjk)
-    ]
-    if not terms:
-        return 0.0
-    return len(source.unknown_terms(terms)) / len(terms)
-
-
-def abstain_threshold(tuning: AnswerTuning, question_lang: str, best: ScoredSentence) -> float:
-    same_language = best.hit.passage.lang == question_lang
-    return tuning.threshold if same_language else tuning.cross_lingual_threshold
-
-
-def score_sentences(
-    source: AnswerSource, plan: QueryPlan, hits: list[Hit], tuning: AnswerTuning = DEFAULT_TUNING
-) -> list[ScoredSentence]:
-    """Every sentence of the evidence passages, scored against the question."""
-    candidates: list[tuple[Sentence, Hit, int]] = []
-    for rank, hit in enumerate(hits, start=1):
-        for sentence in split_sentences(hit.passage.text, hit.passage.start):
-            if len(sentence.text) >= MIN_SENTENCE_CHARS:
-                candidates.append((sentence, hit, rank))
-    if not candidates:
-        return []
-    question = plan.text
-    # The question as typed, not the plan's vector text: the tuning was calibrated on it.
-    question_vector = source.embed_question(question)
-    sentence_vectors = source.embed_sentences([s.text for s, _, _ in candidates])
-    similarities = sentence_vectors @ question_vector
-    terms = set(plan.terms)
-    quantity = bool(_QUANTITY_QUESTION.search(question))
-    wanted_units = [unit for hint, unit in _UNIT_HINTS if hint.search(question)]
-
-    scored = []
-    for (sentence, hit, rank), similarity in zip(candidates, similarities):
-        sentence_terms = set(query_terms(sentence.text))
-        overlap = len(terms & sentence_terms) / len(terms) if terms else 0.0
-        figure = quantity and _has_wanted_figure(sentence.text, wanted_units)
-        score = tuning.score(float(similarity), overlap, figure, rank)
-        scored.append(ScoredSentence(sentence, hit, rank, float(similarity), overlap, figure, score))
-    scored.sort(key=lambda s: -s.score)
-    return scored
-
-
-def _has_wanted_figure(text: str, wanted_units: list[re.Pattern[str]]) -> bool:
-    if not _NUMBER.search(text):
-        return False
-    return not wanted_units or any(unit.search(text) for unit in wanted_units)
-
-
-def choose_sentences(scored: list[ScoredSentence]) -> list[ScoredSentence]:
-    """The best sentence, plus a runner-up that is nearly as good and says something else."""
+def choose_sentences(scored: list[ScoredSentence], margin: float) -> list[ScoredSentence]:
+    """The best sentence, plus a runner-up whose score is within `margin` of it and that
+    says something else."""
     chosen: list[ScoredSentence] = []
     for item in scored:
         if len(chosen) == MAX_ANSWER_SENTENCES:
             break
-        if chosen and item.score < chosen[0].score - SECOND_SENTENCE_MARGIN:
+        if chosen and item.score < chosen[0].score - margin:
             break
         if any(_same_span(item, other) for other in chosen):
             continue

@@ -114,12 +114,15 @@ def build_index(
                                   _stage(progress, "embeddings", len(passages)), paths)
         cache.save()
         np.save(folder / VECTORS_FILE, vectors)
-        _embed_second(data_dir, layout, folder, passages, second_encoder, progress, paths, runner)
+        second = _embed_second(data_dir, layout, folder, passages, second_encoder, progress, paths, runner)
         if len(passages) <= SENTENCE_PRECOMPUTE_LIMIT:
+            # The answer model reads both encoders' cosines for every candidate sentence.
             sentences = sorted({s.text for p in passages for s in split_sentences(p.text)})
-            sentence_cache = EmbeddingCache(sentence_cache_path(layout, encoder.name))
-            runner.embed(encoder, sentences, sentence_cache, _stage(progress, "answer sentences", len(sentences)))
-            sentence_cache.save()
+            for sentence_encoder in (encoder, second) if second is not None else (encoder,):
+                sentence_cache = EmbeddingCache(sentence_cache_path(layout, sentence_encoder.name))
+                runner.embed(sentence_encoder, sentences, sentence_cache, _stage(
+                    progress, f"answer sentences ({sentence_encoder.name})", len(sentences)))
+                sentence_cache.save()
         stages["embed"] = time.perf_counter() - t
 
         write_jsonl(folder / DOCUMENTS_FILE, (d.to_dict() for d in loaded.documents))
@@ -150,17 +153,19 @@ def build_index(
 def _embed_second(
     data_dir: Path, layout: DataLayout, folder: Path, passages: list[Passage],
     encoder: Encoder | None, progress: ProgressFactory | None, paths: dict[str, str], runner: BuildRunner,
-) -> None:
-    """The second encoder's passage vectors (vectors-use.npy), cached like e5's."""
+) -> Encoder | None:
+    """The second encoder's passage vectors (vectors-use.npy), cached like e5's; returns
+    the encoder, or None when it is turned off."""
     if encoder is None:
         if not second_encoder_enabled():
-            return
+            return None
         encoder = UseEncoder(data_dir)
     cache = EmbeddingCache(layout.cache / f"passages-{encoder.name}.npz")
     vectors = _embed_or_blame(runner, encoder, passages, cache,
                               _stage(progress, "second encoder", len(passages)), paths)
     cache.save()
     np.save(folder / SECOND_VECTORS_FILE, vectors)
+    return encoder
 
 
 @contextmanager

@@ -156,6 +156,7 @@ class SearchEngine:
         # Sentence vectors for the answerer; the build fills it, requests only read it
         # (new sentences are kept in memory, so workers never race to write the file).
         self._sentence_cache = EmbeddingCache(sentence_cache_path(self.layout, self.encoder.name))
+        self._second_sentence_cache = EmbeddingCache(sentence_cache_path(self.layout, self.second_encoder.name))
         self._reload_lock = threading.Lock()
         self._facets = FacetCounter()
         self._unopenable_marker = ""
@@ -226,6 +227,7 @@ class SearchEngine:
     def _switch_to(self, build: LoadedBuild) -> None:
         self._build = build
         self._sentence_cache = EmbeddingCache(sentence_cache_path(self.layout, self.encoder.name))
+        self._second_sentence_cache = EmbeddingCache(sentence_cache_path(self.layout, self.second_encoder.name))
 
     def _serving_marker(self) -> str | None:
         return self._build.marker if self._build is not None else None
@@ -333,6 +335,17 @@ class SearchEngine:
     def embed_sentences(self, texts: list[str]) -> np.ndarray:
         """Unit vectors of answer-candidate sentences; the build embedded the corpus's ones."""
         return self.encoder.encode_passages(texts, self._sentence_cache)
+
+    def embed_question_second(self, text: str) -> np.ndarray | None:
+        """The second encoder's (USE) question vector; None when the build has none."""
+        return self.second_encoder.encode_query(text) if self._uses_second_encoder() else None
+
+    def embed_sentences_second(self, texts: list[str]) -> np.ndarray | None:
+        """USE vectors of answer-candidate sentences (the build embedded the corpus's ones)."""
+        return self.second_encoder.encode_passages(texts, self._second_sentence_cache) if self._uses_second_encoder() else None
+
+    def _uses_second_encoder(self) -> bool:
+        return self.build.second_vectors is not None and self.config.second_vector_weight > 0
 
     def unknown_terms(self, terms: Iterable[str]) -> set[str]:
         """The terms no passage of the current build contains."""
