@@ -29,7 +29,7 @@ from index.answer.answerer import (
     unknown_term_share,
 )
 from index.build.artifacts import read_passages
-from index.build.builder import SENTENCE_PRECOMPUTE_LIMIT, BuildError, BuildSummary, ProgressFactory, build_index
+from index.build.builder import BuildError, BuildSummary, ProgressFactory, build_index
 from index.build.distributed import RayOptions, RayRunner  # imports Ray only when a RayRunner connects
 from index.build.failures import quarantined as quarantined_uploads
 from index.build.failures import read_status as read_build_status
@@ -83,7 +83,7 @@ from index.vector.second_encoder import USE_MODEL_NAME, UseEncoder
 
 __all__ = [
     "DEFAULT_TUNING", "EVIDENCE_PASSAGES", "NO_ANSWER", "ScoredSentence", "choose_sentences", "score_sentences",
-    "unknown_term_share", "SEARCH_MODES", "SENTENCE_PRECOMPUTE_LIMIT", "USE_MODEL_NAME",
+    "unknown_term_share", "SEARCH_MODES", "USE_MODEL_NAME",
     "Answer", "AnswerSource", "AnswerTuning", "BadFilter", "Block", "BuildError", "BuildRunner", "BuildSummary",
     "Citation", "LocalRunner", "RayOptions", "RayRunner", "corpus_files",
     "Document", "EmbeddingCache", "SORT_ORDERS", "SortOrder", "ResultFacets", "FacetCount", "facets_json", "Encoder", "EnglishLine", "Facets", "Hit", "IndexNotBuilt", "IndexSettings",

@@ -17,3 +17,16 @@ def env_switch(name: str, default: bool) -> bool:
 def second_encoder_enabled() -> bool:
     """SECOND_ENCODER (default on): build USE vectors and fuse them for cross-lingual queries."""
     return env_switch("SECOND_ENCODER", True)
+
+
+EMBEDDING_BACKENDS = ("openvino", "torch")
+
+
+def embedding_backend() -> str:
+    """EMBEDDING_BACKEND (default openvino): how e5 runs. `openvino` is the export of
+    e5/openvino_export.py (2.5-4.5x faster on CPUs, cosine >= 0.9999 to torch);
+    `torch` is sentence-transformers on the converted folder, the reference."""
+    value = os.environ.get("EMBEDDING_BACKEND", "").strip().lower() or "openvino"
+    if value not in EMBEDDING_BACKENDS:
+        raise ValueError(f"EMBEDDING_BACKEND must be one of {', '.join(EMBEDDING_BACKENDS)}, not {value!r}")
+    return value

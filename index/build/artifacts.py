@@ -17,6 +17,9 @@ KEYWORD_FOLDER = "keyword"  # the Whoosh index
 VECTORS_FILE = "vectors.npy"  # e5 passage vectors, one row per line of PASSAGES_FILE
 # USE passage vectors; a build without them simply has no second list.
 SECOND_VECTORS_FILE = "vectors-use.npy"
+# Every sentence's e5 vector, rows sorted by the sentence's hash (vector/sentence_store.py).
+SENTENCE_KEYS_FILE = "sentence-keys.npy"
+SENTENCE_VECTORS_FILE = "sentence-vectors.npy"
 PASSAGES_FILE = "passages.jsonl"
 DOCUMENTS_FILE = "documents.jsonl"
 SUGGESTIONS_FILE = "suggestions.json"

@@ -15,6 +15,8 @@ from index.build.artifacts import (
     KEYWORD_FOLDER,
     PASSAGES_FILE,
     SECOND_VECTORS_FILE,
+    SENTENCE_KEYS_FILE,
+    SENTENCE_VECTORS_FILE,
     SUGGESTIONS_FILE,
     USER_DICTIONARY,
     VECTORS_FILE,
@@ -34,10 +36,8 @@ from index.text.analysis import load_user_dictionary
 from index.vector.cache import EmbeddingCache
 from index.vector.encoder import Encoder
 from index.vector.second_encoder import UseEncoder
-
-# Up to this size the build also embeds every sentence, so answers need no model work
-# beyond the question; above it sentences are embedded when first read (and kept in memory).
-SENTENCE_PRECOMPUTE_LIMIT = 5_000
+from index.vector.sentence_store import SentenceVectors
+from index.vector.vector_index import save_vectors
 
 # progress(stage, total) -> a callable advancing that stage by n; None means no display.
 ProgressFactory = Callable[[str, int], Callable[[int], None]]
@@ -113,13 +113,9 @@ def build_index(
         vectors = _embed_or_blame(runner, encoder, passages, cache,
                                   _stage(progress, "embeddings", len(passages)), paths)
         cache.save()
-        np.save(folder / VECTORS_FILE, vectors)
+        save_vectors(folder / VECTORS_FILE, vectors)
         _embed_second(data_dir, layout, folder, passages, second_encoder, progress, paths, runner)
-        if len(passages) <= SENTENCE_PRECOMPUTE_LIMIT:
-            sentences = sorted({s.text for p in passages for s in split_sentences(p.text)})
-            sentence_cache = EmbeddingCache(sentence_cache_path(layout, encoder.name))
-            runner.embed(encoder, sentences, sentence_cache, _stage(progress, "answer sentences", len(sentences)))
-            sentence_cache.save()
+        _embed_sentences(layout, folder, passages, encoder, progress, runner)
         stages["embed"] = time.perf_counter() - t
 
         write_jsonl(folder / DOCUMENTS_FILE, (d.to_dict() for d in loaded.documents))
@@ -147,6 +143,19 @@ def build_index(
     )
 
 
+def _embed_sentences(
+    layout: DataLayout, folder: Path, passages: list[Passage], encoder: Encoder, progress: ProgressFactory | None,
+    runner: BuildRunner,
+) -> None:
+    """Every sentence's vector, at any corpus size, so answering a question embeds the
+    question alone (sentence_store.py); cached by content hash like the passages."""
+    sentences = sorted({s.text for p in passages for s in split_sentences(p.text)})
+    cache = EmbeddingCache(sentence_cache_path(layout, encoder.name))
+    vectors = runner.embed(encoder, sentences, cache, _stage(progress, "answer sentences", len(sentences)))
+    cache.save()
+    SentenceVectors.write(folder / SENTENCE_KEYS_FILE, folder / SENTENCE_VECTORS_FILE, sentences, vectors)
+
+
 def _embed_second(
     data_dir: Path, layout: DataLayout, folder: Path, passages: list[Passage],
     encoder: Encoder | None, progress: ProgressFactory | None, paths: dict[str, str], runner: BuildRunner,
@@ -160,7 +169,7 @@ def _embed_second(
     vectors = _embed_or_blame(runner, encoder, passages, cache,
                               _stage(progress, "second encoder", len(passages)), paths)
     cache.save()
-    np.save(folder / SECOND_VECTORS_FILE, vectors)
+    save_vectors(folder / SECOND_VECTORS_FILE, vectors)
 
 
 @contextmanager

@@ -17,6 +17,8 @@ from index.build.artifacts import (
     KEYWORD_FOLDER,
     PASSAGES_FILE,
     SECOND_VECTORS_FILE,
+    SENTENCE_KEYS_FILE,
+    SENTENCE_VECTORS_FILE,
     SUGGESTIONS_FILE,
     USER_DICTIONARY,
     VECTORS_FILE,
@@ -53,6 +55,7 @@ from index.text.highlight import make_snippet
 from index.vector.cache import EmbeddingCache
 from index.vector.encoder import Encoder
 from index.vector.second_encoder import UseEncoder
+from index.vector.sentence_store import SentenceVectors
 from index.vector.vector_index import VectorIndex
 
 logger = logging.getLogger(__name__)
@@ -76,6 +79,7 @@ class LoadedBuild:
     suggester: Suggester
     glossary: Glossary
     second_vectors: VectorIndex | None  # USE vectors, when the build made them
+    sentences: SentenceVectors | None  # every sentence's e5 vector (None in builds older than them)
     languages: frozenset[str]  # of the passages
     main_language: str  # the language most passages are in
     facets: Facets
@@ -98,9 +102,11 @@ class LoadedBuild:
         with _naming(folder / KEYWORD_FOLDER):
             keyword = KeywordIndex(folder / KEYWORD_FOLDER)
         with _naming(folder / VECTORS_FILE):
-            vectors = VectorIndex(np.load(folder / VECTORS_FILE), passages, VECTOR)
+            vectors = VectorIndex.open(folder / VECTORS_FILE, passages, VECTOR)
         with _naming(second):
-            second_vectors = VectorIndex(np.load(second), passages, SECOND_VECTOR) if second.is_file() else None
+            second_vectors = VectorIndex.open(second, passages, SECOND_VECTOR) if second.is_file() else None
+        with _naming(folder / SENTENCE_VECTORS_FILE):
+            sentences = SentenceVectors.open(folder / SENTENCE_KEYS_FILE, folder / SENTENCE_VECTORS_FILE)
         with _naming(folder / SUGGESTIONS_FILE):
             suggester = Suggester.load(folder / SUGGESTIONS_FILE)
         with _naming(folder / GLOSSARY_FILE):
@@ -116,6 +122,7 @@ class LoadedBuild:
             suggester=suggester,
             glossary=glossary,
             second_vectors=second_vectors,
+            sentences=sentences,
             languages=frozenset(counts),
             main_language=counts.most_common(1)[0][0] if counts else "zh",
             facets=corpus_facets(documents, passages),
@@ -153,9 +160,9 @@ class SearchEngine:
         # Loaded now, before gunicorn forks its workers (they then share it).
         self.lexicon: Lexicon | None = load_lexicon(data_dir) if self.config.lexicon else None
         self._build: LoadedBuild | None = None
-        # Sentence vectors for the answerer; the build fills it, requests only read it
-        # (new sentences are kept in memory, so workers never race to write the file).
-        self._sentence_cache = EmbeddingCache(sentence_cache_path(self.layout, self.encoder.name))
+        # Only for a build older than its sentence vectors: the build's sentence cache, read
+        # on first need; sentences missing from it are embedded and kept in memory.
+        self._sentence_cache: EmbeddingCache | None = None
         self._reload_lock = threading.Lock()
         self._facets = FacetCounter()
         self._unopenable_marker = ""
@@ -225,7 +232,7 @@ class SearchEngine:
 
     def _switch_to(self, build: LoadedBuild) -> None:
         self._build = build
-        self._sentence_cache = EmbeddingCache(sentence_cache_path(self.layout, self.encoder.name))
+        self._sentence_cache = None  # read again on first need, for a build without sentence vectors
 
     def _serving_marker(self) -> str | None:
         return self._build.marker if self._build is not None else None
@@ -331,7 +338,23 @@ class SearchEngine:
         return self.encoder.encode_query(text)
 
     def embed_sentences(self, texts: list[str]) -> np.ndarray:
-        """Unit vectors of answer-candidate sentences; the build embedded the corpus's ones."""
+        """Unit vectors of answer-candidate sentences, read from the build's sentence
+        vectors: the model runs only for a sentence the build never saw."""
+        sentences = self.build.sentences
+        if sentences is None:
+            return self._embed_unbuilt(texts)
+        rows = sentences.rows(texts)
+        out = np.empty((len(texts), sentences.vectors.shape[1]), dtype=np.float32)
+        found = rows >= 0
+        out[found] = sentences.vectors[rows[found]]
+        if not found.all():
+            missing = [t for t, ok in zip(texts, found) if not ok]
+            out[~found] = self._embed_unbuilt(missing)
+        return out
+
+    def _embed_unbuilt(self, texts: list[str]) -> np.ndarray:
+        if self._sentence_cache is None:
+            self._sentence_cache = EmbeddingCache(sentence_cache_path(self.layout, self.encoder.name))
         return self.encoder.encode_passages(texts, self._sentence_cache)
 
     def unknown_terms(self, terms: Iterable[str]) -> set[str]:

@@ -9,12 +9,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index.env import EMBEDDING_BACKENDS, embedding_backend
 from index.text.script import to_simplified
 from index.vector.cache import EmbeddingCache, content_key
 from index.vector.e5.model_folder import MAX_SEQ_LENGTH, MODEL_NAME, load_encoder
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+
+    from index.vector.e5.openvino_runtime import OpenVinoEmbedder
 
 BATCH_SIZE = 32
 QUERY_CACHE_SIZE = 1024
@@ -24,6 +27,20 @@ QUERY_CACHE_SIZE = 1024
 # pure-Python tokenizer and its numpy forward pass grow with the whole text: a 20 MB
 # passage asked numpy for 50 GiB).
 MAX_INPUT_CHARS = MAX_SEQ_LENGTH * 16
+DIMENSION = 384  # multilingual-e5-small's hidden size
+# Inference threads of this process (0: the runtime's default, every core); gunicorn
+# workers set their share after forking (set_inference_threads).
+_threads = 0
+
+
+def set_inference_threads(threads: int) -> None:
+    """How many threads each model call may use in this process, for both backends."""
+    global _threads
+    _threads = threads
+    import sys
+
+    if "torch" in sys.modules:  # never import torch just to configure it
+        sys.modules["torch"].set_num_threads(threads)
 
 
 class Encoder:
@@ -34,14 +51,21 @@ class Encoder:
     OpenCC s2hk twins: cosine 0.965 on average, and the e5 top-5 differs for 52 of them),
     so without this a traditional question would rank and answer differently.
 
-    The model loads on first use (about a second), so processes that only serve keyword
-    search, or forked workers that already have it, pay nothing.
+    Two backends give the same vectors (cosine >= 0.9999): `openvino` (the default, the
+    OpenVINO export of e5/openvino_export.py, built once into DATA_DIR/models/) and
+    `torch` (sentence-transformers on the converted folder, the reference). Both share the
+    model name, so vectors cached by one serve the other. The model loads on first use,
+    so processes that only serve keyword search pay nothing.
     """
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, backend: str | None = None) -> None:
         self.data_dir = data_dir
         self.name = MODEL_NAME
+        self.backend = backend or embedding_backend()
+        if self.backend not in EMBEDDING_BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(EMBEDDING_BACKENDS)}, not {self.backend!r}")
         self._model: SentenceTransformer | None = None
+        self._fast: OpenVinoEmbedder | None = None
         self._lock = threading.Lock()
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -56,8 +80,19 @@ class Encoder:
                 self._model = load_encoder(self.data_dir)
             return self._model
 
+    @property
+    def fast_model(self) -> OpenVinoEmbedder:
+        with self._lock:
+            if self._fast is None:
+                from index.vector.e5.openvino_export import ensure_openvino_export
+                from index.vector.e5.openvino_runtime import OpenVinoEmbedder
+
+                self._fast = OpenVinoEmbedder(ensure_openvino_export(self.data_dir), _threads)
+            self._fast.threads = _threads
+            return self._fast
+
     def dimension(self) -> int:
-        return int(self.model.get_sentence_embedding_dimension() or 384)
+        return DIMENSION
 
     def encode_query(self, text: str) -> np.ndarray:
         text = to_simplified(text)
@@ -90,7 +125,8 @@ class Encoder:
         for i in range(len(texts)):
             if found.get(i) is None:
                 first_of.setdefault(keys[i], i)
-        missing = sorted(first_of.values())
+        # Longest first, in batches of similar length, so little of each batch is padding.
+        missing = sorted(first_of.values(), key=lambda i: -len(texts[i]))
         if on_progress and len(texts) > len(missing):
             on_progress(len(texts) - len(missing))
         fresh: dict[str, np.ndarray] = {}
@@ -110,8 +146,11 @@ class Encoder:
 
     def _encode(self, texts: list[str], prompt_name: str) -> np.ndarray:
         """The one way into the model (subclasses and benchmarks' priming included)."""
+        texts = [to_simplified(t) for t in texts]
+        if self.backend == "openvino":
+            return self.fast_model.encode(texts, prompt_name, BATCH_SIZE)
         vectors = self.model.encode(
-            [to_simplified(t) for t in texts],
+            texts,
             prompt_name=prompt_name,
             batch_size=BATCH_SIZE,
             convert_to_numpy=True,

@@ -14,18 +14,16 @@ and the prompt, then L2 normalization.  That is exactly ``BertModel``.
 """
 from __future__ import annotations
 
-import fcntl
 import importlib.metadata
 import json
 import os
-import shutil
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from index.vector.e5 import tokenizer as e5_tokenizer
+from index.vector.e5.atomic_folder import ensure_folder, fsync_tree
 from index.vector.e5.weights import E5File, E5Header, bundled_model_path, read_e5_file
 
 if TYPE_CHECKING:
@@ -43,8 +41,6 @@ REQUIRED_FILES = (
     "special_tokens_map.json", "modules.json", "sentence_bert_config.json",
     "config_sentence_transformers.json", "1_Pooling/config.json", MARKER_FILE,
 )
-_TMP_PREFIX = f".{MODEL_NAME}.tmp-"
-_OLD_PREFIX = f".{MODEL_NAME}.old-"
 
 
 def model_folder(data_dir: Path) -> Path:
@@ -73,51 +69,9 @@ def is_current(folder: Path) -> bool:
 
 
 def ensure_model_folder(data_dir: Path) -> Path:
-    """Return the model folder, building it first if it is missing or stale.
-
-    The check is lock-free when the folder is current.  Otherwise one process
-    at a time (``flock`` on a lock file next to it) builds into a unique
-    temporary sibling and renames it into place only once complete, so a
-    crash never leaves a half-written folder under the real name, and a
-    process that waited for the lock simply finds the winner's folder."""
-    folder = model_folder(data_dir)
-    if is_current(folder):
-        return folder
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    with open(folder.parent / f".{MODEL_NAME}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            if is_current(folder):
-                return folder
-            _remove_leftovers(folder.parent)
-            tmp = folder.parent / f"{_TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
-            try:
-                build_model_folder(tmp)
-                _swap_into_place(tmp, folder)
-            finally:
-                shutil.rmtree(tmp, ignore_errors=True)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-    return folder
-
-
-def _remove_leftovers(parent: Path) -> None:
-    """Delete temporary folders of builds that crashed (only called under the lock)."""
-    for path in parent.iterdir():
-        if path.name.startswith((_TMP_PREFIX, _OLD_PREFIX)) and path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-
-
-def _swap_into_place(tmp: Path, folder: Path) -> None:
-    """Rename the finished build to ``folder``; a stale folder is moved aside first.
-
-    Directory renames are atomic, so readers see either the old or the new
-    complete folder (or, for an instant, none, and then wait on the lock)."""
-    if folder.exists():
-        old = folder.parent / f"{_OLD_PREFIX}{uuid.uuid4().hex[:8]}"
-        os.rename(folder, old)
-        shutil.rmtree(old, ignore_errors=True)
-    os.rename(tmp, folder)
+    """Return the model folder, building it first if it is missing or stale (built once,
+    by one process at a time, renamed into place only when complete: atomic_folder.py)."""
+    return ensure_folder(model_folder(data_dir), is_current, build_model_folder)
 
 
 def load_encoder(data_dir: Path) -> SentenceTransformer:
@@ -165,15 +119,7 @@ def build_model_folder(target: Path, source: Path | None = None) -> None:
         path.write_text(text, encoding="utf-8")
     marker = {"build": expected_marker(), "model": MODEL_NAME, "source_path": str(model.path)}
     (target / MARKER_FILE).write_text(tok.dump_json(marker), encoding="utf-8")
-    _fsync_tree(target)
-
-
-def _fsync_tree(folder: Path) -> None:
-    """Flush file contents before the rename publishes them (crash safety)."""
-    for path in folder.rglob("*"):
-        if path.is_file():
-            with open(path, "rb") as handle:
-                os.fsync(handle.fileno())
+    fsync_tree(target)
 
 
 def _modules() -> list[dict[str, Any]]:

@@ -1,0 +1,70 @@
+"""An approximate nearest-neighbour index (usearch HNSW) for corpora past the size where
+scanning every vector stops being the fastest search.
+
+Chosen by measurement (benchmarks/vector_scale.py, docs/BENCHMARKS.md): against faiss
+IndexHNSWFlat with the same graph settings usearch answered as fast or faster at the same
+recall, and it opens a saved index as a memory-mapped view, so gunicorn workers share one
+copy of the graph as they share the vectors. Its vectors are kept as well (it reranks
+nothing by itself); the engine rescores its candidates exactly against vectors.npy.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from usearch.index import Index
+
+# Up to this many vectors an exact numpy scan answers a query faster than the HNSW graph
+# (measured crossover, docs/BENCHMARKS.md "Vector search: exact scan or HNSW"); from it on
+# the build writes an HNSW index and search uses it.
+ANN_MIN_VECTORS = 20_000
+# Graph degree and build-time beam: usearch's defaults are 16 and 128; with them recall@10
+# against the exact scan was >= 0.99 on clustered and on real e5 vectors at every size measured.
+CONNECTIVITY = 16
+EXPANSION_ADD = 128
+# Search beam; it is raised to the number of results asked for (the engine asks for 100).
+EXPANSION_SEARCH = 128
+
+
+class AnnIndex:
+    """Inner-product HNSW over unit vectors; keys are the rows of the vector matrix."""
+
+    def __init__(self, index: Index) -> None:
+        self._index = index
+
+    @staticmethod
+    def build(vectors: np.ndarray, path: Path, threads: int = 0) -> None:
+        from usearch.index import Index
+
+        index = Index(ndim=vectors.shape[1], metric="ip", dtype="f32", connectivity=CONNECTIVITY,
+                      expansion_add=EXPANSION_ADD, expansion_search=EXPANSION_SEARCH)
+        index.add(np.arange(len(vectors), dtype=np.uint64), np.ascontiguousarray(vectors, np.float32),
+                  threads=threads)
+        index.save(str(path))
+
+    @classmethod
+    def open(cls, path: Path) -> AnnIndex | None:
+        """The saved index, memory-mapped; None when the build has none (a small corpus)."""
+        if not path.is_file():
+            return None
+        from usearch.index import Index
+
+        index = Index.restore(str(path), view=True)
+        if index is None:
+            raise ValueError(f"{path} is not a usearch index")
+        return cls(index)
+
+    def __len__(self) -> int:
+        return int(self._index.size)
+
+    def search(self, query: np.ndarray, limit: int) -> np.ndarray:
+        """Rows of (about) the `limit` nearest vectors, best first."""
+        index = self._index
+        wanted = max(EXPANSION_SEARCH, limit)
+        if index.expansion_search != wanted:  # a saved index forgets it; usearch's stub misses the setter
+            index.expansion_search = wanted  # type: ignore[misc]
+        matches = index.search(np.asarray(query, np.float32), limit)
+        return np.asarray(matches.keys, dtype=np.int64)
