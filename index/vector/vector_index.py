@@ -31,8 +31,8 @@ class VectorIndex:
             raise ValueError(f"{len(vectors)} vectors for {len(passages)} passages")
         if ann is not None and len(ann) != len(vectors):
             raise ValueError(f"an HNSW index of {len(ann)} vectors for {len(vectors)}")
-        # A memory-mapped float32 matrix stays mapped (np.asarray copies nothing then).
-        self.vectors = np.asarray(vectors, dtype=np.float32)
+        # A memory-mapped float32 matrix stays mapped (np.asanyarray copies nothing then).
+        self.vectors = np.asanyarray(vectors, dtype=np.float32)
         self.passages = passages
         self.name = name  # of its RankedList: "vector" (e5) or "second_vector" (USE)
         self.ann = ann
