@@ -25,7 +25,7 @@ from index import ANN_MIN_VECTORS, AnnIndex
 
 DIMENSION = 384
 CANDIDATES = 100
-DEFAULT_SIZES = (2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000)
+DEFAULT_SIZES = (2_000, 5_000, 10_000, 20_000, 50_000)
 
 
 def synthetic_vectors(n: int, seed: int = 0) -> np.ndarray:

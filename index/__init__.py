@@ -38,6 +38,7 @@ from index.build.runner import BuildRunner, LocalRunner
 from index.corpus.loader import LoadProblem, corpus_files, document_from_record, load_corpus
 from index.corpus.passages import Sentence, split_passages, split_sentences
 from index.corpus.uploads import IngestError, UploadNotSaved, corpus_ids, ingest_files, ingest_records
+from index.env import EMBEDDING_BACKENDS
 from index.filters import BadFilter, date_bounds
 from index.models import (
     SEARCH_MODES,
@@ -81,14 +82,13 @@ from index.vector.ann import ANN_MIN_VECTORS, AnnIndex
 from index.vector.cache import EmbeddingCache, content_key
 from index.vector.encoder import Encoder
 from index.vector.second_encoder import USE_MODEL_NAME, UseEncoder
+from index.vector.vector_index import VectorIndex
 
 __all__ = [
     "DEFAULT_TUNING", "EVIDENCE_PASSAGES", "NO_ANSWER", "ScoredSentence", "choose_sentences", "score_sentences",
-    "unknown_term_share", "SEARCH_MODES", "USE_MODEL_NAME",
+    "unknown_term_share", "SEARCH_MODES", "USE_MODEL_NAME", "ANN_MIN_VECTORS", "AnnIndex", "EMBEDDING_BACKENDS", "VectorIndex",
     "Answer", "AnswerSource", "AnswerTuning", "BadFilter", "Block", "BuildError", "BuildRunner", "BuildSummary",
     "Citation", "LocalRunner", "RayOptions", "RayRunner", "corpus_files",
-    "unknown_term_share", "SEARCH_MODES", "USE_MODEL_NAME", "ANN_MIN_VECTORS", "AnnIndex",
-    "Answer", "AnswerSource", "AnswerTuning", "BadFilter", "Block", "BuildError", "BuildSummary", "Citation",
     "Document", "EmbeddingCache", "SORT_ORDERS", "SortOrder", "ResultFacets", "FacetCount", "facets_json", "Encoder", "EnglishLine", "Facets", "Hit", "IndexNotBuilt", "IndexSettings",
     "IngestError", "UploadNotSaved", "LoadProblem", "Passage", "ProgressFactory", "QueryPlan", "RankedList", "SearchConfig",
     "SearchEngine", "SearchFilters", "SearchMode", "SearchResult", "Sentence", "UseEncoder",

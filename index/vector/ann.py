@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 # Up to this many vectors an exact numpy scan answers a query faster than the HNSW graph
 # (measured crossover, docs/BENCHMARKS.md "Vector search: exact scan or HNSW"); from it on
 # the build writes an HNSW index and search uses it.
-ANN_MIN_VECTORS = 20_000
+ANN_MIN_VECTORS = 10_000
 # Graph degree and build-time beam: usearch's defaults are 16 and 128; with them recall@10
 # against the exact scan was >= 0.99 on clustered and on real e5 vectors at every size measured.
 CONNECTIVITY = 16
