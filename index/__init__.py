@@ -80,13 +80,14 @@ from index.text.language import guess_language, has_han, is_han
 from index.text.script import TRADITIONAL_TAG, script_of, to_simplified, to_traditional
 from index.vector.ann import ANN_MIN_VECTORS, AnnIndex
 from index.vector.cache import EmbeddingCache, content_key
-from index.vector.encoder import Encoder
+from index.vector.encoder import Encoder, set_inference_threads
 from index.vector.second_encoder import USE_MODEL_NAME, UseEncoder
 from index.vector.vector_index import VectorIndex
 
 __all__ = [
     "DEFAULT_TUNING", "EVIDENCE_PASSAGES", "NO_ANSWER", "ScoredSentence", "choose_sentences", "score_sentences",
     "unknown_term_share", "SEARCH_MODES", "USE_MODEL_NAME", "ANN_MIN_VECTORS", "AnnIndex", "EMBEDDING_BACKENDS", "VectorIndex",
+    "set_inference_threads",
     "Answer", "AnswerSource", "AnswerTuning", "BadFilter", "Block", "BuildError", "BuildRunner", "BuildSummary",
     "Citation", "LocalRunner", "RayOptions", "RayRunner", "corpus_files",
     "Document", "EmbeddingCache", "SORT_ORDERS", "SortOrder", "ResultFacets", "FacetCount", "facets_json", "Encoder", "EnglishLine", "Facets", "Hit", "IndexNotBuilt", "IndexSettings",

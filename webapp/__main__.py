@@ -16,7 +16,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from index import BuildError, SearchEngine, ask, build_index, reindex_needed, start_reindex
+from index import BuildError, SearchEngine, ask, build_index, reindex_needed, set_inference_threads, start_reindex
 
 from . import create_app
 from .settings import WebSettings
@@ -105,11 +105,9 @@ def gunicorn_options(settings: WebSettings, args: argparse.Namespace) -> dict[st
 
 def _post_fork(threads: int) -> Any:
     def post_fork(server: Any, worker: Any) -> None:
-        # Workers share the CPUs: without this each one would start one torch thread per
-        # core and they would fight over them under load.
-        import torch
-
-        torch.set_num_threads(threads)
+        # Workers share the CPUs: without this each one would start one inference thread
+        # per core and they would fight over them under load.
+        set_inference_threads(threads)
 
     return post_fork
 

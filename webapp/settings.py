@@ -15,7 +15,7 @@
 | WORKER_TIMEOUT      | 60         | seconds before gunicorn restarts a stuck worker                |
 | ACCESS_LOG          | (empty)    | gunicorn's own text access log: "-" for stdout, a path; off by |
 |                     |            | default because the app writes a JSON line per request        |
-| TORCH_THREADS       | 0          | torch threads per worker; 0 = CPU count / WORKERS, at least 1  |
+| TORCH_THREADS       | 0          | e5 inference threads (OpenVINO or torch) per worker; 0 = CPU count / WORKERS, at least 1 |
 | ADMIN_API_KEY       | (empty)    | key for /api/admin/*; empty turns admin off                    |
 | MAX_UPLOAD_BYTES    | 20971520   | largest admin upload (20 MiB)                                  |
 | RATE_LIMIT_SEARCH   | 300        | searches + suggestions + search pages per client per minute    |
