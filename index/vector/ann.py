@@ -1,11 +1,13 @@
 """An approximate nearest-neighbour index (usearch HNSW) for corpora past the size where
 scanning every vector stops being the fastest search.
 
-Chosen by measurement (benchmarks/vector_scale.py, docs/BENCHMARKS.md): against faiss
-IndexHNSWFlat with the same graph settings usearch answered as fast or faster at the same
-recall, and it opens a saved index as a memory-mapped view, so gunicorn workers share one
-copy of the graph as they share the vectors. Its vectors are kept as well (it reranks
-nothing by itself); the engine rescores its candidates exactly against vectors.npy.
+Chosen by measurement (benchmarks/vector_scale.py, docs/BENCHMARKS.md): faiss
+IndexHNSWFlat with the same graph settings answers a query 2-3x faster (0.5 against
+1-4 ms at 10k-20k vectors, both at recall@10 >= 0.997) and builds faster, but it loads
+its graph and a copy of every vector into each process, while usearch opens the saved
+index as a memory-mapped view that gunicorn workers share, like vectors.npy. Both are far
+below the rest of a hybrid query; memory per worker is what grows with the archive. The
+engine rescores the graph's candidates exactly against vectors.npy.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ if TYPE_CHECKING:
 # Up to this many vectors an exact numpy scan answers a query faster than the HNSW graph
 # (measured crossover, docs/BENCHMARKS.md "Vector search: exact scan or HNSW"); from it on
 # the build writes an HNSW index and search uses it.
-ANN_MIN_VECTORS = 10_000
+ANN_MIN_VECTORS = 20_000
 # Graph degree and build-time beam: usearch's defaults are 16 and 128; with them recall@10
 # against the exact scan was >= 0.99 on clustered and on real e5 vectors at every size measured.
 CONNECTIVITY = 16
@@ -66,5 +68,6 @@ class AnnIndex:
         wanted = max(EXPANSION_SEARCH, limit)
         if index.expansion_search != wanted:  # a saved index forgets it; usearch's stub misses the setter
             index.expansion_search = wanted  # type: ignore[misc]
-        matches = index.search(np.asarray(query, np.float32), limit)
+        # One thread: a request is one query, and the worker's other cores serve other requests.
+        matches = index.search(np.asarray(query, np.float32), limit, threads=1)
         return np.asarray(matches.keys, dtype=np.int64)
