@@ -11,7 +11,7 @@ def _size(n: int) -> str:
 
 def real_embed_seconds(build: dict, speed: EmbeddingSpeed) -> tuple[float, float, float]:
     """Extrapolated real embedding time: passages with e5, passages with USE, and the
-    answer sentences the build also embeds (e5) at up to 5,000 passages."""
+    answer sentences the build also embeds (e5), at every size."""
     return (build["passages"] / speed.st_rate, build["passages"] / speed.use_rate,
             build["sentences_embedded_by_build"] / speed.st_sentence_rate)
 
@@ -44,7 +44,7 @@ def build_table(builds: dict[int, dict], speed: EmbeddingSpeed) -> Table:
     table.notes += [
         f"Embedding rate measured in this run on {speed.passages} generated passages with the product's "
         f"sentence-transformers encoder: {speed.st_rate:.1f} passages/s; answer sentences "
-        f"{speed.st_sentence_rate:.1f}/s (up to 5,000 passages the build embeds every sentence too); USE "
+        f"{speed.st_sentence_rate:.1f}/s (the build embeds every sentence too); USE "
         f"(second encoder, built for cross-lingual search) {speed.use_rate:.1f} passages/s.",
         "The builds themselves replayed real vectors of both encoders (see scale.py); their own embed stage "
         "(array work and cache writing only) is inside 'other' here, not counted as embedding.",
@@ -80,8 +80,8 @@ def latency_table(measures: dict[int, dict]) -> Table:
                       median(cold), percentile(cold, 95), percentile(cold, 99),
                       median(warm), percentile(warm, 95), percentile(warm, 99))
     table.notes += [
-        "cold = first time the process sees the query (query embedding for vector/hybrid, jieba cut; for ask also "
-        "the sentences of its 6 passages when the build did not precompute them, i.e. above 5,000 passages); "
+        "cold = first time the process sees the query (query embedding for vector/hybrid, jieba cut; sentence "
+        "vectors come from the build at every size); "
         "warm = the same query again. Each mode has its own queries. The OS file cache is not dropped.",
         "Queries: XQuAD questions in Chinese and English, plus qa_set questions for ask.",
         "p99 over 30-100 samples is close to the maximum: read it as 'worst seen'.",
