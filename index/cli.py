@@ -200,8 +200,12 @@ def _progress_bars() -> Callable[[str, int], Callable[[int], None]]:
     from tqdm import tqdm
 
     def stage(name: str, total: int) -> Callable[[int], None]:
-        bar = tqdm(total=total, desc=f"{name:>14}", unit="file" if name == "parse" else "passage",
-                   file=sys.stderr, leave=True)
+        # Rate and time left on every bar: a first build of a large archive embeds for hours.
+        # (Texts found in the vector cache arrive as one first jump; tqdm's moving average
+        # forgets it within a few batches.)
+        bar = tqdm(total=total, desc=f"{name:>14}", unit="file" if name == "parse" else "text",
+                   file=sys.stderr, leave=True,
+                   bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}]")
 
         def advance(n: int) -> None:
             bar.update(n)
