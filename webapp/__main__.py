@@ -75,6 +75,10 @@ def resume_pending_reindex(settings: WebSettings) -> None:
 
 def warm_engine(settings: WebSettings) -> SearchEngine:
     started = time.perf_counter()
+    # One thread while warming up in the master: a thread pool started before gunicorn forks
+    # (torch's libgomp) is inherited broken, and a WORKERS=1 worker on two cores, keeping
+    # two threads, hung in gomp_team_barrier_wait_end. Workers set their share after the fork.
+    set_inference_threads(1)
     engine = SearchEngine(settings.data_dir, config=settings.index.search_config())
     for query in WARM_UP:
         ask(engine, query)
