@@ -56,6 +56,18 @@ def engine(bundled_data_dir: Path, encoder):
     return SearchEngine(bundled_data_dir, encoder=encoder)
 
 
+@pytest.fixture
+def data(tmp_path: Path, test_data_dir: Path, encoder) -> Path:
+    """A fresh data directory with the bundled corpus built, for a test that changes it."""
+    from index import build_index
+
+    data = tmp_path / "data"
+    data.mkdir()
+    share_caches(test_data_dir, data)
+    build_index(BUNDLED_CORPUS, data, encoder=encoder)
+    return data
+
+
 def share_caches(source: Path, target: Path) -> None:
     """Point target's model and cache folders at source's (built once, reused by every build)."""
     for name in ("models", "cache"):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import requests
 
 from index import SearchEngine, build_index, hit_json, ingest_files, load_corpus, reindex_pending, split_passages
@@ -18,7 +17,7 @@ from tests.archive_files import (
     word_document,
     zip_bomb,
 )
-from tests.conftest import BUNDLED_CORPUS, share_caches
+from tests.conftest import BUNDLED_CORPUS
 
 BUNDLED_IDS = {d.id for d in load_corpus([BUNDLED_CORPUS]).documents}
 ADMIN_KEY = "formats-admin-key-51b2"
@@ -89,15 +88,6 @@ def test_bad_files_are_each_named_with_their_reason(tmp_path: Path) -> None:
     for name, expected in EXPECTED_REASONS.items():
         assert expected in reasons[name], (name, reasons[name])
     assert len(result.documents) == 6  # the good files still load
-
-
-@pytest.fixture
-def data(tmp_path: Path, test_data_dir: Path, encoder) -> Path:
-    data = tmp_path / "data"
-    data.mkdir()
-    share_caches(test_data_dir, data)
-    build_index(BUNDLED_CORPUS, data, encoder=encoder)
-    return data
 
 
 def test_uploaded_pdf_and_word_files_keep_pages_and_headings_through_the_build(data: Path, encoder) -> None:

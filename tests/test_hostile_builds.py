@@ -10,13 +10,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pytest
 import requests
 
 from index import (
     Encoder,
     SearchEngine,
-    build_index,
     ingest_records,
     read_build_status,
     reindex_pending,
@@ -24,21 +22,12 @@ from index import (
 )
 from index.build.failures import ATTEMPT_FILE, QUARANTINE_FOLDER
 from index.storage.layout import DataLayout
-from tests.conftest import BUNDLED_CORPUS, NO_RATE_LIMITS, REPO_ROOT, share_caches
+from tests.conftest import BUNDLED_CORPUS, NO_RATE_LIMITS, REPO_ROOT
 from tests.servers import serve_in_thread
 from webapp import create_app
 from webapp.settings import WebSettings
 
 ADMIN_KEY = "test-admin-key"
-
-
-@pytest.fixture
-def data(tmp_path: Path, test_data_dir: Path, encoder) -> Path:
-    data = tmp_path / "data"
-    data.mkdir()
-    share_caches(test_data_dir, data)
-    build_index(BUNDLED_CORPUS, data, encoder=encoder)
-    return data
 
 
 # The reindex runner as start_reindex runs it, optionally under a file-size limit (a write

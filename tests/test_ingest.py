@@ -11,7 +11,6 @@ import pytest
 from index import (
     IngestError,
     SearchEngine,
-    build_index,
     ingest_files,
     ingest_records,
     load_corpus,
@@ -21,18 +20,9 @@ from index import (
     start_reindex,
 )
 from index.storage.layout import DataLayout
-from tests.conftest import BUNDLED_CORPUS, share_caches
+from tests.conftest import BUNDLED_CORPUS
 
 BUNDLED_IDS = {d.id for d in load_corpus([BUNDLED_CORPUS]).documents}
-
-
-@pytest.fixture
-def data(tmp_path: Path, test_data_dir: Path, encoder) -> Path:
-    data = tmp_path / "data"
-    data.mkdir()
-    share_caches(test_data_dir, data)
-    build_index(BUNDLED_CORPUS, data, encoder=encoder)
-    return data
 
 
 def test_uploaded_files_are_on_disk_in_the_corpus_format_before_returning(data: Path) -> None:
