@@ -476,7 +476,7 @@ def test_flask_cli_ingest_and_reindex_while_serving(server: str, data_dir: Path,
     assert get(server, "/healthz").json()["build"] != before
 
     bad = tmp_path / "bad.md"
-    bad.write_bytes(b"\xff\xfe not utf-8")
+    bad.write_bytes("caf\xe9 au lait".encode("latin-1"))  # FF FE would be a UTF-16 mark, now read
     result = flask_cli("ingest", str(bad), data_dir=data_dir)
     assert result.returncode != 0 and "not UTF-8" in result.stderr and "Traceback" not in result.stderr
     assert not (DataLayout(data_dir).added / "bad.md").exists()
