@@ -63,7 +63,7 @@ def test_ask_over_a_large_corpus_embeds_no_sentence(large_data_dir: Path, encode
     assert calls["passage"] == 0  # no sentence went through the model
     # Each question went through the model at most once: one seen earlier in the session
     # (the encoder is shared) comes from its query cache.
-    assert 1 <= calls["query"] <= 3
+    assert calls["query"] <= 3
 
 
 def test_stored_sentence_vectors_are_the_models(large_data_dir: Path, encoder):
