@@ -127,11 +127,21 @@ def lua_script(count: int = 240) -> str:
     return rotating_script(paths, unique_every=5)
 
 
+# The analyzer cuts a run of letters and digits at every switch (soak1a2 -> soak, 1, a, 2), so
+# tokens with digits shared most of their terms and one upload's token could rank another
+# first. Consonants only: one term per token, and nothing an English stemmer strips.
+_CONSONANTS = "bcdfghjklmnpqrtvwxz"
+
+
+def _letters(text: str) -> str:
+    return "".join(c if c.isalpha() else _CONSONANTS[int(c)] for c in text.lower())
+
+
 def new_documents(count: int, stamp: str) -> list[dict]:
     """Documents with a unique keyword token each and several passages of new text to embed."""
     docs = []
     for i in range(count):
-        token = f"soak{stamp}n{i}"
+        token = "soak" + _letters(f"{stamp}n{i}")
         paragraphs = [f"江门市第{i}号产业园区{token}今年新增投资{(i + 3) * 7 % 97}亿元，重点发展新型储能和高端装备，"
                       f"预计带动就业{(i + 5) * 131}人。园区第{p}期工程计划于{2024 + p % 3}年完工，"
                       f"届时年产值可达{(i + p) * 13 % 89 + 10}亿元。" for p in range(4)]
