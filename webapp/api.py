@@ -5,11 +5,12 @@ result (index/serialize.py); nothing here knows how search works.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
-from index import answer_json, document_json, document_summary_json, search_json
+from index import Document, SearchEngine, answer_json, document_json, document_summary_json, search_json
 from index import ask as answer_question
 
 from .current import current_engine
@@ -78,28 +79,22 @@ def suggest() -> Response:
 
 @api.get("/documents")
 def documents() -> Response:
-    limit = int_param(request.args, "limit", 100, 1, MAX_DOCUMENTS_PAGE)
-    offset = int_param(request.args, "offset", 0, 0, MAX_DOCUMENTS_OFFSET)
     engine = current_engine()
-    counts = engine.facets().passages_per_document
-    docs = engine.documents()
-    page = docs[offset:offset + limit]
-    return jsonify({
-        "total": len(docs),
-        "offset": offset,
-        "limit": limit,
-        "documents": [document_summary_json(d, counts.get(d.id, 0)) for d in page],
-    })
+    return document_page(engine, engine.documents(), default_limit=100)
 
 
 @api.get("/latest")
 def latest() -> Response:
     """Documents newest first (undated last), optionally filtered like a search."""
-    limit = int_param(request.args, "limit", 20, 1, MAX_DOCUMENTS_PAGE)
-    offset = int_param(request.args, "offset", 0, 0, MAX_DOCUMENTS_OFFSET)
     engine = current_engine()
+    return document_page(engine, engine.latest_documents(filters_param(request.args)), default_limit=20)
+
+
+def document_page(engine: SearchEngine, docs: Sequence[Document], default_limit: int) -> Response:
+    """One page (`limit`, `offset` from the request) of `docs`, each with its passage count."""
+    limit = int_param(request.args, "limit", default_limit, 1, MAX_DOCUMENTS_PAGE)
+    offset = int_param(request.args, "offset", 0, 0, MAX_DOCUMENTS_OFFSET)
     counts = engine.facets().passages_per_document
-    docs = engine.latest_documents(filters_param(request.args))
     return jsonify({
         "total": len(docs),
         "offset": offset,

@@ -216,6 +216,16 @@ def _search_parameters(max_chars: int) -> list[dict[str, Any]]:
     ]
 
 
+def _document_page_parameters(default_limit: int) -> list[dict[str, Any]]:
+    """`limit` and `offset` of a page of documents (webapp/api.document_page)."""
+    return [
+        _query("limit", "page size", {"type": "integer", "minimum": 1, "maximum": MAX_DOCUMENTS_PAGE,
+                                      "default": default_limit}),
+        _query("offset", "documents to skip", {"type": "integer", "minimum": 0,
+                                               "maximum": MAX_DOCUMENTS_OFFSET, "default": 0}),
+    ]
+
+
 def _filter_parameters() -> list[dict[str, Any]]:
     return [
         _query("source", "only documents from this source", {"type": "string", "maxLength": MAX_FILTER_CHARS}),
@@ -306,10 +316,7 @@ def paths(max_chars: int) -> dict[str, Any]:
         "/api/documents": {"get": {
             "summary": "The documents of the index",
             "parameters": [
-                _query("limit", "page size", {"type": "integer", "minimum": 1, "maximum": MAX_DOCUMENTS_PAGE,
-                                              "default": 100}),
-                _query("offset", "documents to skip", {"type": "integer", "minimum": 0,
-                                                       "maximum": MAX_DOCUMENTS_OFFSET, "default": 0}),
+                *_document_page_parameters(default_limit=100),
             ],
             "responses": {"200": _json(_ref("DocumentList"), "one page of documents"),
                           "400": _error("a parameter is bad")},
@@ -317,10 +324,7 @@ def paths(max_chars: int) -> dict[str, Any]:
         "/api/latest": {"get": {
             "summary": "The latest documents: newest first, undated last, optionally filtered",
             "parameters": [
-                _query("limit", "page size", {"type": "integer", "minimum": 1, "maximum": MAX_DOCUMENTS_PAGE,
-                                              "default": 20}),
-                _query("offset", "documents to skip", {"type": "integer", "minimum": 0,
-                                                       "maximum": MAX_DOCUMENTS_OFFSET, "default": 0}),
+                *_document_page_parameters(default_limit=20),
                 *_filter_parameters(),
             ],
             "responses": {"200": _json(_ref("DocumentList"), "one page of documents, newest first"),
