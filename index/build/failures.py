@@ -93,17 +93,13 @@ def record_status(data_dir: Path, **fields: Any) -> dict[str, Any]:
 
 
 def read_status(data_dir: Path) -> dict[str, Any] | None:
-    try:
-        record = json.loads((data_dir / STATUS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return record if isinstance(record, dict) else None
+    return _read_record(data_dir / STATUS_FILE)
 
 
 def begin_attempt(data_dir: Path, suspects: list[Path]) -> tuple[int, list[Path]]:
     """Note a build starting. Returns how many builds in a row died with uploads waiting,
     and those uploads (the ones waiting through every one of those builds)."""
-    previous = _read_attempt(data_dir)
+    previous = _read_record(data_dir / ATTEMPT_FILE)
     by_name = {p.name: p for p in suspects}
     common = sorted(set(previous.get("suspects", [])) & set(by_name)) if previous else []
     # A previous record means its build's process died before it could end the attempt.
@@ -116,9 +112,10 @@ def end_attempt(data_dir: Path) -> None:
     (data_dir / ATTEMPT_FILE).unlink(missing_ok=True)
 
 
-def _read_attempt(data_dir: Path) -> dict[str, Any] | None:
+def _read_record(path: Path) -> dict[str, Any] | None:
+    """The JSON object in `path`; None when it is missing, unreadable or not an object."""
     try:
-        record = json.loads((data_dir / ATTEMPT_FILE).read_text(encoding="utf-8"))
+        record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return record if isinstance(record, dict) else None
