@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from index.filters import date_key
 from index.keyword.whoosh_index import KeywordIndex
 from index.models import Passage, RankedList, ResultFacets, SearchFilters
-from index.search.facets import result_facets
+from index.search.facets import counted_facets, result_facets
 
 PassageById = Callable[[str], Passage]
 # Facet counts of recent searches kept per engine (a few hundred bytes each).
@@ -52,7 +52,11 @@ class FacetCounter:
             cached = self._cache.get(key)
         if cached is not None:
             return cached
-        facets = result_facets((passage(pid) for pid in keyword.matching_ids(terms, filters)), "keyword_matches")
+        counts = keyword.match_counts(terms, filters)
+        if counts is not None:
+            facets = counted_facets(counts, "keyword_matches")
+        else:
+            facets = result_facets((passage(pid) for pid in keyword.matching_ids(terms, filters)), "keyword_matches")
         with self._lock:
             self._cache[key] = facets
             while len(self._cache) > FACET_CACHE_SIZE:
