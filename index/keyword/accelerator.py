@@ -209,6 +209,16 @@ class KeywordAccelerator:
             scores[~keep] = 0.0
         return scores
 
+    def passage_id(self, row: int) -> str:
+        return self._ids[row]
+
+    def top_rows(self, terms: Sequence[str], limit: int, filters: SearchFilters | None = None) -> list[int]:
+        """The best rows, best first (for benchmarks comparing raw scorers)."""
+        scores = self.scores(terms, filters)
+        if scores is None:
+            return []
+        return [int(r) for r in _top_rows(scores, min(limit, int(np.count_nonzero(scores))))]
+
     def search(self, name: str, terms: Sequence[str], limit: int, filters: SearchFilters | None) -> RankedList:
         scores = self.scores(terms, filters)
         if scores is None:
