@@ -129,10 +129,10 @@ def test_same_results_as_whoosh_on_a_generated_corpus(synthetic) -> None:  # typ
 def test_deep_lists_and_ties_match_whoosh(synthetic) -> None:  # type: ignore[no-untyped-def]
     """100 candidates (what fusion asks for) over a common word: many exact ties."""
     whoosh, fast, _ = synthetic
-    for query in ("发展", "the city", "2020年"):
+    for query in ("中国 城市 发展 人口 政府", "the city government and its population", "2020年"):
         terms = query_terms(query)
         expected, got = whoosh.search(terms, 100), fast.search(terms, 100)
-        assert len(expected.ids) == 100
+        assert len(expected.ids) >= 50
         assert_same_ranking(expected, got)
 
 
