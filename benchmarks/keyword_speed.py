@@ -34,16 +34,24 @@ from benchmarks.synthetic_corpus import corpus_folder  # noqa: E402
 from benchmarks.tables import Table, percentile  # noqa: E402
 from benchmarks.workspace import BENCH_DIR, BUNDLED_CORPUS, bench_dir  # noqa: E402
 from benchmarks.xquad import load_questions, write_corpus  # noqa: E402
-from index import Encoder, SearchConfig, SearchEngine, analyze, build_index, load_corpus, query_terms, split_passages  # noqa: E402
-from index.keyword.whoosh_index import (  # noqa: E402
-    SEARCH_FIELDS,
+from index import (  # noqa: E402
+    KEYWORD_SEARCH_FIELDS,
+    Document,
+    Encoder,
     KeywordIndex,
+    Passage,
+    SearchConfig,
+    SearchEngine,
+    SearchFilters,
+    analyze,
+    build_index,
     build_keyword_accelerator,
     build_keyword_index,
-    filter_query,
+    load_corpus,
+    load_user_dictionary,
+    query_terms,
+    split_passages,
 )
-from index.models import Document, Passage, SearchFilters  # noqa: E402
-from index.text.analysis import load_user_dictionary  # noqa: E402
 
 ROOT = BENCH_DIR / "keyword"
 BANK_SIZE = 96  # real e5 passage vectors the replayed ones are drawn from
@@ -113,9 +121,9 @@ def whoosh_plans(folder: Path, engine: SearchEngine, queries: Sequence[str]) -> 
     weighting = KeywordIndex(folder)._weighting
 
     def run(q: str, max_terms: int, limit: int, count: bool) -> None:
-        query = Or([Term(f, t) for t in terms[q][:max_terms] for f in SEARCH_FIELDS])
+        query = Or([Term(f, t) for t in terms[q][:max_terms] for f in KEYWORD_SEARCH_FIELDS])
         with ix.searcher(weighting=weighting) as searcher:
-            results = searcher.search(query, limit=limit, filter=filter_query(None))
+            results = searcher.search(query, limit=limit)
             _ = len(results) if count else results.scored_length()
 
     plans = {"48 terms, top 100, counted (before)": (48, 100, True),
