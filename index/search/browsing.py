@@ -31,9 +31,11 @@ def newest_first(
 class FacetCounter:
     """Counts of a search's passages, kept per build for repeated searches.
 
-    Listing every keyword match costs about what the ranked keyword search does (19,200
-    passages all matching: ~1 s each on a loaded 2-core machine), so the counts are kept
-    for the next page, the other sort order and the mode switch of the same search."""
+    With the keyword accelerator the counts are a bincount over the matched rows (a few
+    ms at 50k passages). Without it, listing every Whoosh match costs about what the ranked
+    keyword search does (19,200 passages all matching: ~1 s each on a loaded 2-core
+    machine); either way the counts are kept for the next page, the other sort order and
+    the mode switch of the same search."""
 
     def __init__(self) -> None:
         self._cache: dict[tuple[str, tuple[str, ...], SearchFilters | None], ResultFacets] = {}
