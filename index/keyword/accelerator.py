@@ -5,7 +5,7 @@ of the Whoosh index itself after the build, laid out for numpy:
 
     keyword-accelerator/
       manifest.json             format, rows, terms, B, K1, the Whoosh index it was read from
-      terms.blob/.offsets.npy   every term of title/heading/text, sorted (string_table.py)
+      terms.blob/.offsets/.hash.npy  every term of title/heading/text (string_table.py)
       postings.ptr.npy          term i's postings are [ptr[i], ptr[i+1])
       postings.rows.npy         int32 rows (Whoosh document numbers), ascending per term
       postings.impact.npy       float32: the term's whole BM25F score in that row
@@ -43,10 +43,10 @@ from whoosh import index as whoosh_index
 from whoosh.reading import IndexReader
 
 from index.keyword.passage_columns import MatchCounts, PassageColumns
-from index.keyword.string_table import StringTable, load_array
+from index.keyword.string_table import StringTable, hashed_order, load_array
 from index.models import RankedList, SearchFilters
 
-FORMAT = 1
+FORMAT = 2  # 2: terms found by hash
 MANIFEST = "manifest.json"
 
 
@@ -68,7 +68,7 @@ def build_accelerator(whoosh_folder: Path, out_folder: Path, model: ScoringModel
     with ix.reader() as reader:
         rows = reader.doc_count_all()
         terms, ptr, posting_rows, impacts = _impacts(reader, rows, model)
-        StringTable.write(out_folder, "terms", terms)  # already sorted by UTF-8 bytes
+        StringTable.write(out_folder, "terms", terms, searchable=True)  # already in hashed_order
         np.save(out_folder / "postings.ptr.npy", ptr)
         np.save(out_folder / "postings.rows.npy", posting_rows)
         np.save(out_folder / "postings.impact.npy", impacts)
@@ -84,7 +84,8 @@ def build_accelerator(whoosh_folder: Path, out_folder: Path, model: ScoringModel
 
 
 def _impacts(reader: IndexReader, rows: int, model: ScoringModel) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
-    """Sorted terms, and per term its rows and summed BM25F over the fields."""
+    """The terms (in StringTable's hashed_order), and per term its rows and summed BM25F
+    over the fields."""
     index_of: dict[bytes, int] = {}
     term_parts: list[np.ndarray] = []
     row_parts: list[np.ndarray] = []
@@ -105,9 +106,9 @@ def _impacts(reader: IndexReader, rows: int, model: ScoringModel) -> tuple[list[
             term_parts.append(np.full(len(ids), index_of.setdefault(btext, len(index_of)), dtype=np.int64))
             row_parts.append(ids)
             score_parts.append(score)
-    sorted_terms = sorted(index_of)  # bytes order == code point order == StringTable.find's
+    ordered_terms = hashed_order(index_of)
     rank = np.empty(len(index_of), dtype=np.int64)
-    rank[[index_of[t] for t in sorted_terms]] = np.arange(len(sorted_terms))
+    rank[[index_of[t] for t in ordered_terms]] = np.arange(len(ordered_terms))
     if not term_parts:
         return [], np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32)
     keys = rank[np.concatenate(term_parts)] * max(rows, 1) + np.concatenate(row_parts)
@@ -118,9 +119,9 @@ def _impacts(reader: IndexReader, rows: int, model: ScoringModel) -> tuple[list[
     summed = np.add.reduceat(scores, starts) if len(starts) else scores
     unique = keys[starts]
     term_of = unique // max(rows, 1)
-    ptr = np.zeros(len(sorted_terms) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(term_of, minlength=len(sorted_terms)), out=ptr[1:])
-    return ([t.decode("utf-8") for t in sorted_terms], ptr,
+    ptr = np.zeros(len(ordered_terms) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(term_of, minlength=len(ordered_terms)), out=ptr[1:])
+    return ([t.decode("utf-8") for t in ordered_terms], ptr,
             (unique % max(rows, 1)).astype(np.int32), summed.astype(np.float32))
 
 
@@ -201,7 +202,7 @@ class KeywordAccelerator:
     def scores(self, terms: Sequence[str], filters: SearchFilters | None) -> np.ndarray | None:
         """float64 BM25F per row (0 where nothing matched or the filters exclude), or None
         when no term is in the index."""
-        found = [self._terms.find(t) for t in dict.fromkeys(list(terms)[:self.max_terms])]
+        found = self._terms.find(list(dict.fromkeys(list(terms)[:self.max_terms])))
         spans = [(int(self._ptr[i]), int(self._ptr[i + 1])) for i in found if i >= 0]
         if not spans:
             return None
