@@ -262,6 +262,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000])
     parser.add_argument("--queries", type=int, default=40)
+    parser.add_argument("--skip", nargs="*", default=[], choices=["plans", "raw", "recall"],
+                        help="parts to leave out (Whoosh takes seconds a query at 50k on a busy machine)")
     args = parser.parse_args()
     ROOT.mkdir(parents=True, exist_ok=True)
     load = os.getloadavg()[0]
@@ -283,11 +285,14 @@ def main() -> None:
             before, after = latency["whoosh"][search], latency["accelerator"][search]
             engine_table.add(size, search, *before, *after, f"{before[0] / after[0]:.0f}x")
         print(f"  {size}: engine done", flush=True)
-        whoosh = whoosh_plans(engine.build.folder / "keyword", engine, queries)
-        accel = percentile(warm_ms(partial(_keyword_only, engine), queries), 50)
-        plan_rows.append([size, *whoosh.values(), accel])
-        plans.headers = ["passages", *whoosh.keys(), "accelerator, top 100, counted"]
-        print(f"  {size}: Whoosh plans done", flush=True)
+        if "plans" not in args.skip:
+            whoosh = whoosh_plans(engine.build.folder / "keyword", engine, queries)
+            accel = percentile(warm_ms(partial(_keyword_only, engine), queries), 50)
+            plan_rows.append([size, *whoosh.values(), accel])
+            plans.headers = ["passages", *whoosh.keys(), "accelerator, top 100, counted"]
+            print(f"  {size}: Whoosh plans done", flush=True)
+        if "raw" in args.skip:
+            continue
         raw = raw_scorers(data_dir, engine, queries)
         ours = raw["accelerator (Whoosh BM25F)"][0]
         for name, (p50, overlap) in raw.items():
@@ -297,7 +302,7 @@ def main() -> None:
         plans.add(*row)
     recall = Table("Keyword Recall@5, same terms, Whoosh vs accelerator",
                    ["questions", "n", "Whoosh R@5", "accelerator R@5"])
-    for name, n, whoosh_recall, accelerator_recall in keyword_recall():
+    for name, n, whoosh_recall, accelerator_recall in ([] if "recall" in args.skip else keyword_recall()):
         recall.add(name, n, whoosh_recall, accelerator_recall)
     note = (f"{len(queries)} XQuAD questions (zh and en), k=10; load average {load:.1f} at start, "
             f"{os.getloadavg()[0]:.1f} at end, on 2 cores")
