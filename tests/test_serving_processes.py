@@ -57,3 +57,22 @@ def test_every_worker_logs_its_threads_and_uses_one_blas_thread(bundled_data_dir
         libraries = re.search(r"BLAS threads 1 \((.*)\)", lines[pid])
         assert libraries, lines[pid]
         assert all(entry.endswith(" 1") for entry in libraries.group(1).split(", ")), lines[pid]
+
+
+def test_workers_end_by_themselves_when_the_master_is_killed(bundled_data_dir: Path) -> None:
+    """SIGKILL leaves the master no chance to stop its workers: each notices its parent
+    changed at its next wake-up (every WORKER_TIMEOUT / 2 s) and must then exit, not hang
+    (test processes killed this way were seen orphaned)."""
+    # 20 s: a worker compiles its model after the fork (~5 s, more under load) and must not
+    # be timed out for it; it then checks its parent every 10 s.
+    with serve_with_gunicorn(bundled_data_dir, workers=2, env={"WORKER_TIMEOUT": "20"}) as base:
+        _use_the_models(base)
+        master, workers = gunicorn_pids(base)
+        os.kill(master, signal.SIGKILL)
+        deadline = time.monotonic() + 10 + STOP_SECONDS
+        while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+            time.sleep(0.1)
+        left = [pid for pid in workers if _alive(pid)]
+        for pid in left:  # leave no orphan behind, whatever the outcome
+            os.kill(pid, signal.SIGKILL)
+        assert not left, f"workers still running {10 + STOP_SECONDS}s after their master was killed: {left}"

@@ -59,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     resume_pending_reindex(settings)
     engine = warm_engine(settings)
     app = create_app(settings, engine=engine)
-    WebServer(app, gunicorn_options(settings, args)).run()
+    WebServer(app, gunicorn_options(settings, args, engine)).run()
     return 0
 
 
@@ -85,11 +85,15 @@ def warm_engine(settings: WebSettings) -> SearchEngine:
     engine = SearchEngine(settings.data_dir, config=settings.index.search_config())
     for query in WARM_UP:
         ask(engine, query)
+    if engine.build.second_vectors is not None:
+        # USE loads on its first cross-lingual query; loaded here, its weights are shared
+        # by the workers instead of read again by each (and its first query is not slow).
+        engine.second_encoder.prepare_process()
     print(f"index and model loaded in {time.perf_counter() - started:.1f}s", file=sys.stderr)
     return engine
 
 
-def gunicorn_options(settings: WebSettings, args: argparse.Namespace) -> dict[str, Any]:
+def gunicorn_options(settings: WebSettings, args: argparse.Namespace, engine: SearchEngine) -> dict[str, Any]:
     workers = args.workers or settings.workers
     return {
         "bind": f"{args.host}:{args.port}",
@@ -103,7 +107,7 @@ def gunicorn_options(settings: WebSettings, args: argparse.Namespace) -> dict[st
         # over gunicorn's 4094-byte default, and must reach the app to get a proper 413.
         "limit_request_line": 8190,
         "pre_fork": _pre_fork,
-        "post_fork": _post_fork(settings.torch_threads or max(1, (os.cpu_count() or 1) // workers)),
+        "post_fork": _post_fork(settings.torch_threads or max(1, (os.cpu_count() or 1) // workers), engine),
         "worker_exit": _worker_exit,
         "proc_name": "webapp",
         # gunicorn 25+ opens ~/.gunicorn/gunicorn.ctl by default; two servers on one
@@ -123,12 +127,15 @@ def _pre_fork(server: Any, worker: Any) -> None:
     gc.freeze()
 
 
-def _post_fork(threads: int) -> Any:
+def _post_fork(threads: int, engine: SearchEngine) -> Any:
     def post_fork(server: Any, worker: Any) -> None:
         # Workers share the CPUs: without this each one would start one inference thread
         # per core and they would fight over them under load.
         settings = configure_threads(threads, blas=1)
-        server.log.info("worker %s: %s", worker.pid, settings.describe())
+        started = time.perf_counter()
+        engine.encoder.prepare_process()  # before the first request, not during it
+        server.log.info("worker %s: %s; model ready in %.1fs", worker.pid, settings.describe(),
+                        time.perf_counter() - started)
 
     return post_fork
 
