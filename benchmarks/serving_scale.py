@@ -47,7 +47,7 @@ from benchmarks.wrk import WrkStats, lua_script, run_wrk
 BANK_PASSAGES = 256  # passages embedded for real with e5 and USE: the replay bank
 ROTATING = 40  # queries per scenario; unique scenarios add a fresh suffix to each request
 CONNECTIONS = 4  # two requests queued per worker, so a worker never waits for wrk
-PROBE_QUERIES = 30
+PROBE_QUERIES = 10  # each costs seconds per stage at 50k on a loaded machine (30 took >15 min per probe)
 TARGET_RPS = 100  # issue 13: >= 100 hybrid requests/s with unique queries, 2 workers
 TARGET_PSS_GIB = 1.5  # issue 13: both workers together
 
@@ -226,10 +226,18 @@ def main() -> None:
         return
     pool = questions()
     results, memory = serve_and_load(data_dir, pool, args.seconds)
+    # Saved as soon as measured: the probes take minutes and may be stopped.
+    saved = data_dir / "serving_scale-results.json"
+    saved.write_text(json.dumps({"wrk": [(name, vars(r)) for name, r in results], "memory": memory}))
     tables = [wrk_table(args.passages, results, args.seconds), memory_table(memory)]
     if not args.skip_probe:
         print("  probe: components, BLAS 1 and 2 threads", file=sys.stderr)
-        tables.append(component_table([probe(data_dir, pool, 1), probe(data_dir, pool, 2)]))
+        probes = []
+        for blas in (1, 2):
+            probes.append(probe(data_dir, pool, blas))
+            saved.write_text(json.dumps({"wrk": [(name, vars(r)) for name, r in results], "memory": memory,
+                                         "probes": probes}))
+        tables.append(component_table(probes))
     tables[0].notes.append(f"1-minute load average before the run {load_before[0]:.1f}")
     for table in tables:
         print(table.to_text())
