@@ -96,7 +96,8 @@ def wait_until_healthy(base_url: str, process: subprocess.Popen, timeout: float,
         try:
             if requests.get(base_url + "/healthz", timeout=2).status_code == 200:
                 return
-        except requests.ConnectionError:
+        # Timeout: gunicorn listens before its workers are ready (each compiles its model first).
+        except (requests.ConnectionError, requests.Timeout):
             pass
         time.sleep(0.25)
     raise RuntimeError(f"server not healthy after {timeout:.0f}s:\n{log.read_text()[-3000:]}")

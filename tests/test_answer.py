@@ -59,3 +59,19 @@ def test_unrelated_question_abstains_in_its_language(engine) -> None:
 def test_question_about_a_named_company_the_corpus_cannot_answer_abstains(engine) -> None:
     answer = ask(engine, "海目星现在的股价是多少？")
     assert not answer.answered
+
+
+def test_ask_counts_no_facets_and_search_does(bundled_data_dir, encoder) -> None:
+    """Facet counts are for the search page; the answerer's search must not pay for them
+    (at 50k passages they list every keyword match). A fresh engine, so its facet cache
+    starts empty."""
+    from index import SearchEngine
+
+    engine = SearchEngine(bundled_data_dir, encoder=encoder)
+    question = "新会区有多少家专精特新企业？"
+    assert ask(engine, question).answered
+    assert engine._facets._cache == {}, "ask counted facets"
+    assert engine.search(question, k=6, mode="hybrid", facets=False).facets is None
+    assert engine._facets._cache == {}
+    assert engine.search(question, k=6, mode="hybrid").facets is not None
+    assert len(engine._facets._cache) == 1

@@ -8,6 +8,7 @@ request through `SearchEngine.refresh()`.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import time
@@ -16,7 +17,8 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from index import BuildError, SearchEngine, ask, build_index, reindex_needed, set_inference_threads, start_reindex
+from index import BuildError, SearchEngine, ask, build_index, reindex_needed, start_reindex
+from index.threads import configure_threads
 
 from . import create_app
 from .settings import WebSettings
@@ -57,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     resume_pending_reindex(settings)
     engine = warm_engine(settings)
     app = create_app(settings, engine=engine)
-    WebServer(app, gunicorn_options(settings, args)).run()
+    WebServer(app, gunicorn_options(settings, args, engine)).run()
     return 0
 
 
@@ -78,15 +80,20 @@ def warm_engine(settings: WebSettings) -> SearchEngine:
     # One thread while warming up in the master: a thread pool started before gunicorn forks
     # (torch's libgomp) is inherited broken, and a WORKERS=1 worker on two cores, keeping
     # two threads, hung in gomp_team_barrier_wait_end. Workers set their share after the fork.
-    set_inference_threads(1)
+    # BLAS gets one thread here and in every worker (index/threads.py says why).
+    configure_threads(1, blas=1)
     engine = SearchEngine(settings.data_dir, config=settings.index.search_config())
     for query in WARM_UP:
         ask(engine, query)
+    if engine.build.second_vectors is not None:
+        # USE loads on its first cross-lingual query; loaded here, its weights are shared
+        # by the workers instead of read again by each (and its first query is not slow).
+        engine.second_encoder.prepare_process()
     print(f"index and model loaded in {time.perf_counter() - started:.1f}s", file=sys.stderr)
     return engine
 
 
-def gunicorn_options(settings: WebSettings, args: argparse.Namespace) -> dict[str, Any]:
+def gunicorn_options(settings: WebSettings, args: argparse.Namespace, engine: SearchEngine) -> dict[str, Any]:
     workers = args.workers or settings.workers
     return {
         "bind": f"{args.host}:{args.port}",
@@ -99,7 +106,9 @@ def gunicorn_options(settings: WebSettings, args: argparse.Namespace) -> dict[st
         # The request line holds the URL-encoded query: 500 Chinese characters are 4.5 kB,
         # over gunicorn's 4094-byte default, and must reach the app to get a proper 413.
         "limit_request_line": 8190,
-        "post_fork": _post_fork(settings.torch_threads or max(1, (os.cpu_count() or 1) // workers)),
+        "pre_fork": _pre_fork,
+        "post_fork": _post_fork(settings.torch_threads or max(1, (os.cpu_count() or 1) // workers), engine),
+        "worker_exit": _worker_exit,
         "proc_name": "webapp",
         # gunicorn 25+ opens ~/.gunicorn/gunicorn.ctl by default; two servers on one
         # machine (tests, benchmarks) would fight over it, and nothing here uses it.
@@ -107,13 +116,42 @@ def gunicorn_options(settings: WebSettings, args: argparse.Namespace) -> dict[st
     }
 
 
-def _post_fork(threads: int) -> Any:
+def _pre_fork(server: Any, worker: Any) -> None:
+    """In the master, before each fork: move every object alive now (the index, the
+    passages, the model's Python side) into the collector's permanent generation. A
+    collection in a worker then never touches them, and touching is writing (reference
+    counts and GC flags live in the object), which would copy their pages into that worker.
+    The first call collects the warm-up's garbage first; later ones (a replaced worker)
+    find little new."""
+    gc.collect()
+    gc.freeze()
+
+
+def _post_fork(threads: int, engine: SearchEngine) -> Any:
     def post_fork(server: Any, worker: Any) -> None:
         # Workers share the CPUs: without this each one would start one inference thread
         # per core and they would fight over them under load.
-        set_inference_threads(threads)
+        settings = configure_threads(threads, blas=1)
+        started = time.perf_counter()
+        engine.encoder.prepare_process()  # before the first request, not during it
+        server.log.info("worker %s: %s; model ready in %.1fs", worker.pid, settings.describe(),
+                        time.perf_counter() - started)
 
     return post_fork
+
+
+def _worker_exit(server: Any, worker: Any) -> None:
+    """End a worker that served (SIGTERM, max requests, reload) at once, skipping the
+    interpreter's shutdown: that waits on thread pools the worker inherited from the
+    master's warm-up (the model's), whose threads do not exist after fork, and stopped
+    workers were seen hanging there for ever, orphaned once the master had gone. Nothing
+    is left to flush but the standard streams: every write the app makes (uploads,
+    builds, rate-limit counters) is complete before its request ends. A worker that never
+    booted exits normally, with the code that tells the master to stop."""
+    if worker.booted:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 def _parser(settings: WebSettings) -> argparse.ArgumentParser:

@@ -31,7 +31,7 @@ class AnswerSource(Protocol):
     @property
     def glossary(self) -> Glossary: ...
 
-    def search(self, query: str, k: int = 10, mode: SearchMode = "hybrid") -> SearchResult: ...
+    def search(self, query: str, k: int = 10, mode: SearchMode = "hybrid", *, facets: bool = True) -> SearchResult: ...
 
     def embed_question(self, text: str) -> np.ndarray: ...
 
@@ -113,7 +113,9 @@ class ScoredSentence:
 def ask(source: AnswerSource, question: str, tuning: AnswerTuning = DEFAULT_TUNING) -> Answer:
     started = time.perf_counter()
     question = question.strip()
-    result = source.search(question, k=EVIDENCE_PASSAGES, mode="hybrid") if question else None
+    # No facet counts: only the search page shows them, and at 50k passages counting
+    # every keyword match by source, year and place costs more than the answer itself.
+    result = source.search(question, k=EVIDENCE_PASSAGES, mode="hybrid", facets=False) if question else None
     plan = result.plan if result is not None else None
     lang = plan.lang if plan is not None else "en"
     hits = result.hits if result is not None else []

