@@ -27,7 +27,8 @@ def embedding_backend() -> str:
     e5/openvino_export.py (2.5-4.5x faster on CPUs, cosine >= 0.9999 to torch);
     `torch` is sentence-transformers on the converted folder, the reference; `int8` is
     onnxruntime's dynamic int8 quantisation (e5/int8_export.py; its vectors are cached
-    under their own model name, never mixed with fp32 ones)."""
+    under their own model name, never mixed with fp32 ones), opt-in: it loses ~3 points of
+    English->Chinese XQuAD recall (docs/BENCHMARKS.md, int8 e5)."""
     value = os.environ.get("EMBEDDING_BACKEND", "").strip().lower() or "openvino"
     if value not in EMBEDDING_BACKENDS:
         raise ValueError(f"EMBEDDING_BACKEND must be one of {', '.join(EMBEDDING_BACKENDS)}, not {value!r}")
