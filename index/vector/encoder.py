@@ -12,6 +12,7 @@ import numpy as np
 from index.env import EMBEDDING_BACKENDS, embedding_backend
 from index.text.script import to_simplified
 from index.vector.cache import EmbeddingCache, content_key
+from index.vector.e5.int8_export import INT8_MODEL_NAME
 from index.vector.e5.model_folder import MAX_SEQ_LENGTH, MODEL_NAME, load_encoder
 
 if TYPE_CHECKING:
@@ -60,10 +61,12 @@ class Encoder:
 
     def __init__(self, data_dir: Path, backend: str | None = None) -> None:
         self.data_dir = data_dir
-        self.name = MODEL_NAME
         self.backend = backend or embedding_backend()
         if self.backend not in EMBEDDING_BACKENDS:
             raise ValueError(f"backend must be one of {', '.join(EMBEDDING_BACKENDS)}, not {self.backend!r}")
+        # The name keys every cached vector: int8 vectors (cosine ~0.997 to fp32) get their
+        # own, so switching EMBEDDING_BACKEND never mixes them with fp32 ones in an index.
+        self.name = INT8_MODEL_NAME if self.backend == "int8" else MODEL_NAME
         self._model: SentenceTransformer | None = None
         self._fast: OpenVinoEmbedder | None = None
         self._lock = threading.Lock()
@@ -83,7 +86,12 @@ class Encoder:
     @property
     def fast_model(self) -> OpenVinoEmbedder:
         with self._lock:
-            if self._fast is None:
+            if self._fast is None and self.backend == "int8":
+                from index.vector.e5.int8_export import ensure_int8_export
+                from index.vector.e5.onnx_runtime import OnnxInt8Embedder
+
+                self._fast = OnnxInt8Embedder(ensure_int8_export(self.data_dir), _threads)
+            elif self._fast is None:
                 from index.vector.e5.openvino_export import ensure_openvino_export
                 from index.vector.e5.openvino_runtime import OpenVinoEmbedder
 
@@ -153,7 +161,7 @@ class Encoder:
     def _encode(self, texts: list[str], prompt_name: str) -> np.ndarray:
         """The one way into the model (subclasses and benchmarks' priming included)."""
         texts = [to_simplified(t) for t in texts]
-        if self.backend == "openvino":
+        if self.backend != "torch":
             return self.fast_model.encode(texts, prompt_name, BATCH_SIZE)
         vectors = self.model.encode(
             texts,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,8 @@ from index.vector.e5.openvino_export import MODEL_XML
 
 
 class OpenVinoEmbedder:
-    def __init__(self, folder: Path, threads: int = 0) -> None:
-        import openvino as ov
+    def __init__(self, folder: Path, threads: int = 0, model_file: str | None = MODEL_XML) -> None:
+        """`model_file` None: a subclass brings its own runtime (forward_batches)."""
         from tokenizers import Tokenizer
 
         settings = json.loads((folder / "sentence_bert_config.json").read_text(encoding="utf-8"))
@@ -34,8 +34,11 @@ class OpenVinoEmbedder:
         pad_id = self.tokenizer.token_to_id("<pad>")
         self.tokenizer.enable_padding(pad_id=pad_id if pad_id is not None else 1, pad_token="<pad>")
         self.threads = threads
-        self._core = ov.Core()
-        self._graph = self._core.read_model(str(folder / MODEL_XML))
+        if model_file is not None:
+            import openvino as ov
+
+            self._core = ov.Core()
+            self._graph = self._core.read_model(str(folder / model_file))
         self._compiled: tuple[int, Any] | None = None  # (pid, compiled model)
         self._lock = threading.Lock()
 
@@ -43,11 +46,22 @@ class OpenVinoEmbedder:
         """This process's compiled model (compiled on first use, again after a fork)."""
         with self._lock:
             if self._compiled is None or self._compiled[0] != os.getpid():
-                config: dict[str, Any] = {"PERFORMANCE_HINT": "LATENCY"}
-                if self.threads:
-                    config["INFERENCE_NUM_THREADS"] = self.threads
-                self._compiled = (os.getpid(), self._core.compile_model(self._graph, "CPU", config))
+                self._compiled = (os.getpid(), self._core.compile_model(self._graph, "CPU", self.compile_config()))
             return self._compiled[1]
+
+    def compile_config(self) -> dict[str, Any]:
+        config: dict[str, Any] = {"PERFORMANCE_HINT": "LATENCY"}
+        if self.threads:
+            config["INFERENCE_NUM_THREADS"] = self.threads
+        return config
+
+    def forward_batches(self) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        """(input_ids, attention_mask) -> last hidden state, for one `encode` call (an
+        infer request is not shared between threads)."""
+        compiled = self.compiled()
+        request = compiled.create_infer_request()
+        output = compiled.output(0)
+        return lambda ids, mask: request.infer({"input_ids": ids, "attention_mask": mask})[output]
 
     def encode(self, texts: Sequence[str], prompt_name: str, batch_size: int) -> np.ndarray:
         """Unit vectors of `prompt + text`; texts are batched by length, as
@@ -55,14 +69,13 @@ class OpenVinoEmbedder:
         prompt = self.prompts[prompt_name]
         out = np.zeros((len(texts), 0), dtype=np.float32)
         order = np.argsort([-len(t) for t in texts], kind="stable")
-        compiled = self.compiled()
-        request = compiled.create_infer_request()
+        forward = self.forward_batches()
         for start in range(0, len(texts), batch_size):
             rows = order[start:start + batch_size]
             encodings = self.tokenizer.encode_batch([prompt + texts[i] for i in rows])
             ids = np.array([e.ids for e in encodings], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-            hidden = request.infer({"input_ids": ids, "attention_mask": mask})[compiled.output(0)]
+            hidden = forward(ids, mask)
             weights = mask[..., None].astype(np.float32)
             pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
             if not out.shape[1]:
