@@ -52,6 +52,8 @@ from index.text.script import to_traditional
 
 LANGS = ("zh", "en", "zh-Hant")
 UNKNOWN = FEATURE_NAMES.index("unknown_share")
+# The hand-set rule before English overlap counted translated terms ("hand-set before").
+BEFORE = replace(DEFAULT_TUNING, translated_overlap=False, cross_lingual_threshold=0.84)
 SEARCH_DEPTH = 40  # deep enough to leave 6 passages once the question's article is removed
 
 
@@ -128,11 +130,12 @@ def handset_decision(a: Asking, old: bool = False) -> Decision:
     """The app's rule: best hand-set score (a runner-up within the margin is also cited)
     minus the unknown-word penalty, against the same-language or cross-lingual threshold."""
     scores = a.handset_old if old else a.handset
+    tuning = BEFORE if old else DEFAULT_TUNING
     order = np.argsort(-scores)
     best = order[0]
     chosen = [i for i in order[:2] if scores[i] >= scores[best] - 0.03]
-    confidence = scores[best] - DEFAULT_TUNING.unknown_term_penalty * a.features[best, UNKNOWN]
-    threshold = DEFAULT_TUNING.cross_lingual_threshold if a.cross_lingual else DEFAULT_TUNING.threshold
+    confidence = scores[best] - tuning.unknown_term_penalty * a.features[best, UNKNOWN]
+    threshold = tuning.cross_lingual_threshold if a.cross_lingual else tuning.threshold
     answered = bool(confidence >= threshold)
     return Decision(answered, answered and bool(a.labels[chosen].any()))
 
@@ -230,8 +233,7 @@ def qa_set_check(model: AnswerModel) -> dict[str, dict[str, list[int]]]:
     shared_encoder().prime(q.text for q in questions)
     on = replace(model, switched_on=True)
     out: dict[str, dict[str, list[int]]] = {}
-    old = replace(DEFAULT_TUNING, translated_overlap=False)
-    for name, kwargs in (("hand-set before", {"tuning": old, "model": None}), ("hand-set", {"model": None}),
+    for name, kwargs in (("hand-set before", {"tuning": BEFORE, "model": None}), ("hand-set", {"model": None}),
                          ("learned", {"model": on})):
         for q in questions:
             a = ask(engine, q.text, **kwargs)  # type: ignore[arg-type]
