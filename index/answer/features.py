@@ -78,7 +78,9 @@ def translated_overlap(plan: QueryPlan, sentence_simplified: str) -> float:
     found = [t for t in plan.translated if t in sentence_simplified]
     # A rendering inside a longer found one (生产总值 in 地区生产总值) is the same word.
     distinct = [t for t in found if not any(t != other and t in other for other in found)]
-    return min(1.0, len(distinct) / len(plan.terms))
+    # A glossary phrase renders several English terms as one Chinese term ("first three
+    # quarters" -> 前三季度): with fewer renderings than terms, the renderings are the units.
+    return min(1.0, len(distinct) / min(len(plan.terms), len(set(plan.translated))))
 
 
 def sentence_features(
