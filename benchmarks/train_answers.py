@@ -41,6 +41,7 @@ from index import (
     DEFAULT_TUNING,
     EVIDENCE_PASSAGES,
     Answer,
+    AnswerTuning,
     SearchEngine,
     ask,
     query_terms,
@@ -233,10 +234,11 @@ def qa_set_check(model: AnswerModel) -> dict[str, dict[str, list[int]]]:
     shared_encoder().prime(q.text for q in questions)
     on = replace(model, switched_on=True)
     out: dict[str, dict[str, list[int]]] = {}
-    for name, kwargs in (("hand-set before", {"tuning": BEFORE, "model": None}), ("hand-set", {"model": None}),
-                         ("learned", {"model": on})):
+    decisions: tuple[tuple[str, AnswerTuning, AnswerModel | None], ...] = (
+        ("hand-set before", BEFORE, None), ("hand-set", DEFAULT_TUNING, None), ("learned", DEFAULT_TUNING, on))
+    for name, tuning, model_or_none in decisions:
         for q in questions:
-            a = ask(engine, q.text, **kwargs)  # type: ignore[arg-type]
+            a = ask(engine, q.text, tuning, model=model_or_none)
             row = out.setdefault(name, {}).setdefault(q.lang, [0, 0, 0, 0])
             if q.answerable:
                 right = answer_right_quick(q.facts, a)
@@ -278,12 +280,12 @@ def main() -> None:
     lines = [f"XQuAD, article-held-out {args.folds}-fold CV, {n} questions per language "
              f"(answered-right / answered-wrong among answerable; abstained among synthetic unanswerables):",
              "decision        | lang    | right | wrong | abstained"]
-    for name, by_lang in cv.items():
-        for lang, r in by_lang.items():
+    for name, rates_by_lang in cv.items():
+        for lang, r in rates_by_lang.items():
             lines.append(f"{name:15} | {lang:7} | " + " | ".join(r.row()))
     lines.append("qa_set (check only; right / wrong of 42 answerable, abstained of 14 unanswerable):")
-    for name, by_lang in qa.items():
-        for lang, (right, wrong, abstained, _) in sorted(by_lang.items()):
+    for name, counts_by_lang in qa.items():
+        for lang, (right, wrong, abstained, _) in sorted(counts_by_lang.items()):
             lines.append(f"{name:15} | {lang:7} | {right:5} | {wrong:5} | {abstained:5}")
     no_worse = _no_worse(cv, qa)
     lines.append(f"learned decision no worse than hand-set on every held-out and qa_set count: {no_worse}")
