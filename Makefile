@@ -5,7 +5,7 @@ PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run build test lint lock bench bench-deps bench-full calibrate clean
+.PHONY: install run build test lint lock bench bench-deps bench-full calibrate train-answers clean
 
 install:
 	@scripts/install.sh
@@ -45,6 +45,11 @@ bench-full: bench-deps
 
 calibrate: build
 	$(PY) -m benchmarks.calibrate_answers
+
+# The learned answer decision: features on XQuAD, article-held-out CV against the hand-set
+# rule, index/answer/answer_model.json with its report (docs/ANSWERS.md).
+train-answers: bench-deps
+	$(PY) -m benchmarks.train_answers
 
 clean:
 	rm -rf data .test-data test-output

@@ -1,0 +1,320 @@
+"""Train the learned answer decision on XQuAD and compare it with the hand-set rule.
+
+    python -m benchmarks.train_answers [--questions N] [--folds 5]     (make train-answers)
+
+Data: XQuAD's 240 Chinese paragraphs (48 articles) as the corpus; every question asked in
+Chinese, in English and in traditional characters (OpenCC s2hk of the Chinese). Each asking
+gives two examples:
+
+- answerable: the engine's top 6 passages; the candidate sentences of the gold paragraph
+  holding the answer text are positives, every other sentence a negative;
+- unanswerable (synthetic): the top 6 passages once the question's own article is taken
+  away (as if the corpus had never held it); every sentence is a negative and the right
+  decision is to abstain.
+
+Cross-validation is grouped by article (GroupKFold), so no article of a test fold, in any
+language, was seen in training. The abstention thresholds (same-language for zh / zh-Hant,
+cross-lingual for en) are chosen on the training folds: the most answered-right under the
+constraint that the wrong-answer rate and the abstention rate on the synthetic
+unanswerables are no worse than the hand-set rule's on the same folds.
+
+The final model (fitted on every article, thresholds chosen the same way) goes to
+index/answer/answer_model.json, switched on only when it was no worse than the hand-set
+rule on the held-out folds and on qa_set (checked only, never fitted on).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from benchmarks import xquad
+from benchmarks.qa_eval import load_qa_set
+from benchmarks.qa_eval import open_engine as open_qa_engine
+from benchmarks.retrieval import prime_queries
+from benchmarks.workspace import EVAL_DATA, bench_dir, git_revision, shared_encoder
+from index import (
+    DEFAULT_TUNING,
+    EVIDENCE_PASSAGES,
+    Answer,
+    AnswerTuning,
+    SearchEngine,
+    ask,
+    query_terms,
+    score_sentences,
+)
+from index.answer.features import FEATURE_NAMES
+from index.answer.learned import MODEL_FILE, AnswerModel
+from index.text.script import to_traditional
+
+LANGS = ("zh", "en", "zh-Hant")
+UNKNOWN = FEATURE_NAMES.index("unknown_share")
+# The hand-set rule before English overlap counted translated terms ("hand-set before").
+BEFORE = replace(DEFAULT_TUNING, translated_overlap=False, cross_lingual_threshold=0.84)
+SEARCH_DEPTH = 40  # deep enough to leave 6 passages once the question's article is removed
+
+
+@dataclass
+class Asking:
+    """One question in one language against one evidence set."""
+
+    qid: str
+    lang: str
+    article: int
+    answerable: bool
+    features: np.ndarray  # candidates x features
+    labels: np.ndarray  # candidate holds the answer
+    handset: np.ndarray  # hand-set score, current rule (translated overlap for en)
+    handset_old: np.ndarray  # hand-set score before it (English terms against Chinese text)
+    cross_lingual: bool
+
+
+def article_of_paragraph() -> list[int]:
+    data = json.loads((EVAL_DATA / "xquad.zh.json").read_text(encoding="utf-8"))
+    return [a for a, article in enumerate(data["data"]) for _ in article["paragraphs"]]
+
+
+def gold_answers() -> dict[str, tuple[str, str]]:
+    """question id -> (gold doc id, answer text in the Chinese context)."""
+    return {qa["id"]: (doc_id, qa["answers"][0]["text"])
+            for doc_id, _, qas in xquad.paragraphs("zh") for qa in qas}
+
+
+def collect(engine: SearchEngine, limit: int | None) -> list[Asking]:
+    questions = xquad.load_questions(limit)
+    questions["zh-Hant"] = [replace(q, text=to_traditional(q.text)) for q in questions["zh"]]
+    articles = article_of_paragraph()
+    gold = gold_answers()
+    texts = [q.text for qs in questions.values() for q in qs]
+    prime_queries(engine, texts)
+    shared_encoder().prime(engine.plan_query(t).text for t in texts)  # the answerer embeds the question as typed
+    out: list[Asking] = []
+    started = time.perf_counter()
+    for lang in LANGS:
+        for i, q in enumerate(questions[lang]):
+            doc_id, answer = gold[q.id]
+            article = articles[int(doc_id[3:])]
+            result = engine.search(q.text, k=SEARCH_DEPTH)
+            plan = result.plan
+            assert plan is not None
+            others = [h for h in result.hits if articles[int(h.passage.doc_id[3:])] != article]
+            for answerable, hits in ((True, result.hits[:EVIDENCE_PASSAGES]), (False, others[:EVIDENCE_PASSAGES])):
+                scored = score_sentences(engine, plan, hits, DEFAULT_TUNING)
+                if not scored:
+                    continue
+                labels = np.array([answerable and s.hit.passage.doc_id == doc_id and answer in s.sentence.text
+                                   for s in scored])
+                old = [DEFAULT_TUNING.score(s.similarity, _plain_overlap(plan.terms, s.sentence.text), s.figure, s.rank)
+                       if s.hit.passage.lang != plan.lang else s.score for s in scored]
+                out.append(Asking(q.id, lang, article, answerable, np.array([s.features for s in scored]), labels,
+                                  np.array([s.score for s in scored]), np.array(old), plan.lang == "en"))
+            if i % 200 == 0:
+                print(f"  {lang}: {i}/{len(questions[lang])} ({time.perf_counter() - started:.0f}s)", flush=True)
+    return out
+
+
+def _plain_overlap(terms: tuple[str, ...], sentence: str) -> float:
+    return len(set(terms) & set(query_terms(sentence))) / len(terms) if terms else 0.0
+
+
+@dataclass
+class Decision:
+    answered: bool
+    right: bool
+
+
+def handset_decision(a: Asking, old: bool = False) -> Decision:
+    """The app's rule: best hand-set score (a runner-up within the margin is also cited)
+    minus the unknown-word penalty, against the same-language or cross-lingual threshold."""
+    scores = a.handset_old if old else a.handset
+    tuning = BEFORE if old else DEFAULT_TUNING
+    order = np.argsort(-scores)
+    best = order[0]
+    chosen = [i for i in order[:2] if scores[i] >= scores[best] - 0.03]
+    confidence = scores[best] - tuning.unknown_term_penalty * a.features[best, UNKNOWN]
+    threshold = tuning.cross_lingual_threshold if a.cross_lingual else tuning.threshold
+    answered = bool(confidence >= threshold)
+    return Decision(answered, answered and bool(a.labels[chosen].any()))
+
+
+def learned_decision(a: Asking, p: np.ndarray, thresholds: dict[bool, float]) -> Decision:
+    order = np.argsort(-p)
+    chosen = [i for i in order[:2] if p[i] >= p[order[0]] - 0.03]
+    answered = bool(p[order[0]] >= thresholds[a.cross_lingual])
+    return Decision(answered, answered and bool(a.labels[chosen].any()))
+
+
+@dataclass
+class Rates:
+    answerable: int = 0
+    right: int = 0
+    wrong: int = 0
+    unanswerable: int = 0
+    abstained: int = 0
+
+    def add(self, a: Asking, d: Decision) -> None:
+        if a.answerable:
+            self.answerable += 1
+            self.right += d.right
+            self.wrong += d.answered and not d.right
+        else:
+            self.unanswerable += 1
+            self.abstained += not d.answered
+
+    def row(self) -> list[str]:
+        n, u = max(1, self.answerable), max(1, self.unanswerable)
+        return [f"{self.right / n:.3f}", f"{self.wrong / n:.3f}", f"{self.abstained / u:.3f}"]
+
+
+def rates(askings: list[Asking], decisions: list[Decision]) -> Rates:
+    r = Rates()
+    for a, d in zip(askings, decisions):
+        r.add(a, d)
+    return r
+
+
+def fit(askings: list[Asking]) -> AnswerModel:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    x = np.vstack([a.features for a in askings])
+    y = np.concatenate([a.labels for a in askings])
+    scaler = StandardScaler().fit(x)
+    model = LogisticRegression(C=1.0, max_iter=2000).fit(scaler.transform(x), y)
+    scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
+    return AnswerModel(scaler.mean_, scale, model.coef_[0], float(model.intercept_[0]), 0.5, 0.5, False)
+
+
+def choose_thresholds(model: AnswerModel, askings: list[Asking]) -> dict[bool, float]:
+    """Per side (same-language, cross-lingual): the threshold with the most answered-right
+    whose wrong-answer rate and unanswerable-abstention rate are no worse than the hand-set
+    rule's on the same askings; with none, the strictest tried."""
+    chosen: dict[bool, float] = {}
+    for cross in (False, True):
+        side = [a for a in askings if a.cross_lingual == cross]
+        base = rates(side, [handset_decision(a) for a in side])
+        probs = [model.probabilities(a.features) for a in side]
+        best: tuple[int, float] | None = None
+        for t in np.arange(0.02, 0.99, 0.01):
+            r = rates(side, [learned_decision(a, p, {cross: float(t)}) for a, p in zip(side, probs)])
+            ok = (r.wrong / max(1, r.answerable) <= base.wrong / max(1, base.answerable)
+                  and r.abstained / max(1, r.unanswerable) >= base.abstained / max(1, base.unanswerable))
+            if ok and (best is None or r.right > best[0]):
+                best = (r.right, float(t))
+        chosen[cross] = best[1] if best is not None else 0.98
+    return chosen
+
+
+def cross_validate(askings: list[Asking], folds: int) -> dict[str, dict[str, Rates]]:
+    from sklearn.model_selection import GroupKFold
+
+    results: dict[str, dict[str, Rates]] = {k: {lang: Rates() for lang in LANGS} for k in ("hand-set before", "hand-set", "learned")}
+    groups = [a.article for a in askings]
+    for k, (train, test) in enumerate(GroupKFold(n_splits=folds).split(askings, groups=groups)):
+        model = fit([askings[i] for i in train])
+        thresholds = choose_thresholds(model, [askings[i] for i in train])
+        print(f"  fold {k + 1}: thresholds same-language {thresholds[False]:.2f}, cross-lingual {thresholds[True]:.2f}", flush=True)
+        for i in test:
+            a = askings[i]
+            results["hand-set before"][a.lang].add(a, handset_decision(a, old=True))
+            results["hand-set"][a.lang].add(a, handset_decision(a))
+            results["learned"][a.lang].add(a, learned_decision(a, model.probabilities(a.features), thresholds))
+    return results
+
+
+def qa_set_check(model: AnswerModel) -> dict[str, dict[str, list[int]]]:
+    """qa_set per decision and language: [answered right, answered wrong, abstained on unanswerable, pairs]."""
+    engine = open_qa_engine()
+    questions = load_qa_set()
+    prime_queries(engine, [q.text for q in questions])
+    shared_encoder().prime(q.text for q in questions)
+    on = replace(model, switched_on=True)
+    out: dict[str, dict[str, list[int]]] = {}
+    decisions: tuple[tuple[str, AnswerTuning, AnswerModel | None], ...] = (
+        ("hand-set before", BEFORE, None), ("hand-set", DEFAULT_TUNING, None), ("learned", DEFAULT_TUNING, on))
+    for name, tuning, model_or_none in decisions:
+        for q in questions:
+            a = ask(engine, q.text, tuning, model=model_or_none)
+            row = out.setdefault(name, {}).setdefault(q.lang, [0, 0, 0, 0])
+            if q.answerable:
+                right = answer_right_quick(q.facts, a)
+                row[0] += right
+                row[1] += a.answered and not right
+            else:
+                row[2] += not a.answered
+    return out
+
+
+def answer_right_quick(facts: tuple[str, ...], a: Answer) -> bool:
+    """qa_eval's rule: answered, and a cited quote holds an expected fact."""
+    return a.answered and any(f in c.quote for c in a.citations for f in facts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=int, default=None, help="XQuAD questions per language (default all 1190)")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--reuse", action="store_true", help="reuse the features of the last run (same --questions)")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    cache = bench_dir("train-answers") / f"askings-{args.questions or 'all'}.pkl"
+    if args.reuse and cache.is_file():
+        askings = pickle.loads(cache.read_bytes())
+    else:
+        askings = collect(xquad.open_engine(), args.questions)
+        cache.write_bytes(pickle.dumps(askings))
+    n = len({a.qid for a in askings})
+    print(f"{len(askings)} askings ({n} XQuAD questions x {len(LANGS)} languages x answerable/unanswerable), "
+          f"{sum(len(a.labels) for a in askings)} candidate sentences", flush=True)
+
+    cv = cross_validate(askings, args.folds)
+    model = fit(askings)
+    thresholds = choose_thresholds(model, askings)
+    model = replace(model, same_language_threshold=thresholds[False], cross_lingual_threshold=thresholds[True])
+    qa = qa_set_check(model)
+
+    lines = [f"XQuAD, article-held-out {args.folds}-fold CV, {n} questions per language "
+             f"(answered-right / answered-wrong among answerable; abstained among synthetic unanswerables):",
+             "decision        | lang    | right | wrong | abstained"]
+    for name, rates_by_lang in cv.items():
+        for lang, r in rates_by_lang.items():
+            lines.append(f"{name:15} | {lang:7} | " + " | ".join(r.row()))
+    lines.append("qa_set (check only; right / wrong of 42 answerable, abstained of 14 unanswerable):")
+    for name, counts_by_lang in qa.items():
+        for lang, (right, wrong, abstained, _) in sorted(counts_by_lang.items()):
+            lines.append(f"{name:15} | {lang:7} | {right:5} | {wrong:5} | {abstained:5}")
+    no_worse = _no_worse(cv, qa)
+    lines.append(f"learned decision no worse than hand-set on every held-out and qa_set count: {no_worse}")
+    report = "\n".join(lines)
+    print(report)
+    record = {
+        "features": list(FEATURE_NAMES), "mean": model.mean.tolist(), "scale": model.scale.tolist(),
+        "coef": model.coef.tolist(), "intercept": model.intercept,
+        "same_language_threshold": model.same_language_threshold,
+        "cross_lingual_threshold": model.cross_lingual_threshold,
+        "switched_on": no_worse,
+        "trained_on": f"XQuAD zh contexts, {n} questions x {', '.join(LANGS)}; commit {git_revision()}",
+        "report": report.splitlines(),
+    }
+    MODEL_FILE.write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {MODEL_FILE} ({time.perf_counter() - started:.0f}s)")
+
+
+def _no_worse(cv: dict[str, dict[str, Rates]], qa: dict[str, dict[str, list[int]]]) -> bool:
+    for lang in LANGS:
+        h, m = cv["hand-set"][lang], cv["learned"][lang]
+        if m.right < h.right or m.wrong > h.wrong or m.abstained < h.abstained:
+            return False
+    for lang, h_row in qa["hand-set"].items():
+        m_row = qa["learned"][lang]
+        if m_row[1] > h_row[1] or m_row[2] < h_row[2]:
+            return False
+    return True
+
+
+if __name__ == "__main__":
+    main()
