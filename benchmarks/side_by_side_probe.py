@@ -30,6 +30,8 @@ from benchmarks import workspace  # noqa: F401  (sets HF_HUB_OFFLINE before the 
 from benchmarks.scale_probe import ReplayEncoder, folder_mb, peak_rss_mb, rss_mb
 from index import SearchEngine, SearchMode, analyze, query_terms
 from index.build import builder
+from index.build.artifacts import KEYWORD_FOLDER
+from index.keyword.whoosh_index import KeywordIndex
 from index.vector.ann import AnnIndex
 from index.vector.cache import EmbeddingCache
 
@@ -71,6 +73,8 @@ class StageClock:
         """targets: (module or class, attribute, stage name); restored on exit."""
         saved = []
         for owner, attr, name in targets:
+            if attr not in owner.__dict__:  # a stage this version of the builder does not have
+                continue
             original = owner.__dict__[attr]
             saved.append((owner, attr, original))
             if isinstance(original, staticmethod):
@@ -86,6 +90,7 @@ class StageClock:
 
 BUILD_STAGES = (
     (builder, "build_keyword_index", "keyword index (Whoosh)"),
+    (builder, "build_keyword_accelerator", "keyword accelerator (numpy BM25F)"),  # once main has it
     (builder, "_embed_or_blame", "passage vectors (replayed, e5 + USE)"),
     (builder, "save_vectors", "vectors written"),
     (AnnIndex, "build", "HNSW graphs (e5 + USE)"),
@@ -233,6 +238,9 @@ def _keyword_side_by_side(engine: SearchEngine, texts: list[str], data_dir: Path
     term_lists = [query_terms(q)[:48] for q in texts]  # ours caps a query at 48 terms (MAX_QUERY_TERMS)
     ours = [_timed(functools.partial(build.keyword.search, terms, K)) for terms in term_lists]
     ours_rows = [[row[pid] for pid in ranked.ids] for _, ranked in ours]
+    if getattr(build.keyword, "accelerator", None) is not None:  # the served path is not Whoosh: time Whoosh too
+        whoosh = KeywordIndex(build.folder / KEYWORD_FOLDER)
+        out["whoosh_only_ms"] = [_timed(functools.partial(whoosh.search, terms, K))[0] for terms in term_lists]
 
     tokens_file = data_dir / "baseline-tokens.txt"  # the build's own analysis, cached with the build
     started = time.perf_counter()
