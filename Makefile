@@ -51,5 +51,6 @@ clean:
 
 # Issue 13 item 7: ours vs bm25s / tantivy / exact numpy at each size (hours at 1M; builds cached).
 SIZES ?= 10000,50000,200000,1000000
+QUERIES ?= 60
 bench-scale: bench-deps
-	$(PY) -m benchmarks.side_by_side --sizes $(SIZES) --write
+	$(PY) -m benchmarks.side_by_side --sizes $(SIZES) --queries $(QUERIES) --write
