@@ -97,7 +97,9 @@ def run(sizes: list[int], queries_per_mode: int = QUERIES_PER_MODE, log=print) -
     ROOT.mkdir(parents=True, exist_ok=True)
     code = code_hash()
     ensure_bank(log)
-    queries, _, _ = query_sets(ScaleSettings((), 0, 0, queries_per_mode, 0, 0, (), ()))
+    # Fewer queries = the first ones of the full sets, so every size asks from the same questions.
+    full_sets, _, _ = query_sets(ScaleSettings((), 0, 0, QUERIES_PER_MODE, 0, 0, (), ()))
+    queries = {mode: texts[:queries_per_mode] for mode, texts in full_sets.items()}
     query_file = ROOT / "queries.json"
     query_file.write_text(json.dumps(queries, ensure_ascii=False), encoding="utf-8")
     results_file = ROOT / "results.json"
