@@ -148,7 +148,7 @@ def memory_table(results: Results) -> Table:
                    results, rows, "component")
     table.notes += [
         "RSS rows are deltas in order of loading (index open, models, query caches, then the baselines' indexes "
-        "in the same process). Vector, HNSW and sentence files are memory-mapped: shared by gunicorn workers "
+        "in the same process; a negative delta is memory the allocator gave back). Vector, HNSW and sentence files are memory-mapped: shared by gunicorn workers "
         "through the page cache, and only the pages a query touches count in RSS.",
     ]
     return table
@@ -166,7 +166,7 @@ def growth_table(results: Results) -> Table:
         "search vector warm p50 ms": engine("vector", 50),
         "search hybrid warm p50 ms": engine("hybrid", 50),
         "search hybrid warm p95 ms": engine("hybrid", 95),
-        "ours keyword (Whoosh) p50 ms": lat("keyword", "ours_raw"),
+        "ours KeywordIndex.search p50 ms": lat("keyword", "ours_raw"),
         "bm25s p50 ms": lat("keyword", "bm25s"),
         "tantivy p50 ms": lat("keyword", "tantivy"),
         "ours vector p50 ms": lat("vector", "ours_raw"),
@@ -202,7 +202,7 @@ def plot(results: Results, path: Path) -> None:
         "search() keyword, warm p50": lambda r: median(r["query"]["latency_ms"]["keyword"]["warm"]),
         "search() hybrid, warm p50": lambda r: median(r["query"]["latency_ms"]["hybrid"]["warm"]),
         "search() hybrid, warm p95": lambda r: percentile(r["query"]["latency_ms"]["hybrid"]["warm"], 95),
-        "Whoosh KeywordIndex p50": lambda r: median(r["query"]["keyword"]["ms"]["ours_raw"]),
+        "KeywordIndex.search p50": lambda r: median(r["query"]["keyword"]["ms"]["ours_raw"]),
         "bm25s p50": lambda r: median(r["query"]["keyword"]["ms"]["bm25s"]),
         "tantivy p50": lambda r: median(r["query"]["keyword"]["ms"]["tantivy"]),
         "VectorIndex p50": lambda r: median(r["query"]["vector"]["ms"]["ours_raw"]),
