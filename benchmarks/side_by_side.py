@@ -111,11 +111,17 @@ def run(sizes: list[int], queries_per_mode: int = QUERIES_PER_MODE, log=print) -
         measured = probe("query", str(data_dir), str(query_file), log=log)
         # Read again just before writing: another run (another size) may have saved meanwhile.
         stored = json.loads(results_file.read_text()) if results_file.is_file() else {}
-        stored[str(size)] = {"code": code, "revision": git_revision(), "at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        stored[f"{size}@{code}"] = {"code": code, "revision": git_revision(), "at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                              "load": list(os.getloadavg()), "build": built, "query": measured}
         results_file.write_text(json.dumps(stored))
+    return stored_results(code)
+
+
+def stored_results(code: str) -> dict[int, dict]:
+    """Every size measured on `code` (keys are "size@code"; older files used "size")."""
+    results_file = ROOT / "results.json"
     stored = json.loads(results_file.read_text()) if results_file.is_file() else {}
-    return {int(size): r for size, r in stored.items() if r["code"] == code}
+    return {int(key.split("@")[0]): r for key, r in stored.items() if r["code"] == code}
 
 
 def main() -> None:
@@ -125,25 +131,28 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=QUERIES_PER_MODE,
                         help="queries per search mode (Whoosh takes seconds per query at 50k+ on busy cores)")
     parser.add_argument("--report-only", action="store_true", help="tables from stored results; measure nothing")
+    parser.add_argument("--code", help="with --report-only: the stored results of this build hash, not the current code's")
+    parser.add_argument("--section", default=SECTION[0], help="report section key (another for an older code's results)")
     parser.add_argument("--write", action="store_true", help="update docs/BENCHMARKS.md and docs/bench-scale.png")
     args = parser.parse_args()
     started = time.time()
     sizes = [] if args.report_only else [int(s) for s in args.sizes.split(",") if s.strip()]
-    results = run(sizes, args.queries)
+    results = stored_results(args.code) if args.report_only and args.code else run(sizes, args.queries)
     made = tables(results) + [growth_table(results)]
     for table in made:
         print(table.to_text())
     if args.write and results:
-        plot(results, PLOT)
+        plot_file = PLOT if args.section == SECTION[0] else PLOT.with_name(f"bench-{args.section}.png")
+        plot(results, plot_file)
         body = machine.describe(started, "scale-side", git_revision()) + "\n" + \
-            f"![latency against corpus size]({PLOT.name})\n\n" + "\n".join(t.to_markdown() for t in made)
-        write_section(body)
-        print(f"updated {report.REPORT} and {PLOT}")
+            f"![latency against corpus size]({plot_file.name})\n\n" + "\n".join(t.to_markdown() for t in made)
+        write_section(body, args.section)
+        print(f"updated {report.REPORT} and {plot_file}")
 
 
-def write_section(body: str) -> None:
+def write_section(body: str, key: str = SECTION[0]) -> None:
     """Its own `<!-- bench:scale-side -->` section (not a quick/full run's: it runs alone)."""
-    start, end = f"<!-- bench:{SECTION[0]} -->", f"<!-- /bench:{SECTION[0]} -->"
+    start, end = f"<!-- bench:{key} -->", f"<!-- /bench:{key} -->"
     text = report.REPORT.read_text(encoding="utf-8")
     block = f"{start}\n{body.rstrip()}\n{end}"
     if start in text:
