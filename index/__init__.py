@@ -40,6 +40,8 @@ from index.corpus.passages import Sentence, split_passages, split_sentences
 from index.corpus.uploads import IngestError, UploadNotSaved, corpus_ids, ingest_files, ingest_records
 from index.env import EMBEDDING_BACKENDS
 from index.filters import BadFilter, date_bounds
+from index.keyword.whoosh_index import SEARCH_FIELDS as KEYWORD_SEARCH_FIELDS
+from index.keyword.whoosh_index import KeywordIndex, build_keyword_accelerator, build_keyword_index
 from index.models import (
     SEARCH_MODES,
     SORT_ORDERS,
@@ -75,7 +77,7 @@ from index.serialize import (
 )
 from index.settings import IndexSettings
 from index.storage.layout import reindex_pending
-from index.text.analysis import analyze, query_terms
+from index.text.analysis import analyze, load_user_dictionary, query_terms
 from index.text.language import guess_language, has_han, is_han
 from index.text.script import TRADITIONAL_TAG, script_of, to_simplified, to_traditional
 from index.vector.ann import ANN_MIN_VECTORS, AnnIndex
@@ -99,4 +101,5 @@ __all__ = [
     "passage_json", "query_terms", "read_passages", "reindex_needed", "reindex_pending", "reindex_running",
     "quarantined_uploads", "read_build_status", "run_pending_builds", "search_json", "split_passages", "split_sentences", "start_reindex",
     "TRADITIONAL_TAG", "script_of", "to_simplified", "to_traditional",
+    "KEYWORD_SEARCH_FIELDS", "KeywordIndex", "build_keyword_accelerator", "build_keyword_index", "load_user_dictionary",
 ]

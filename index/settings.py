@@ -21,6 +21,8 @@ class IndexSettings:
     # FUSION_SECOND_VECTOR_WEIGHT; 0 when SECOND_ENCODER=off
     second_vector_weight: float = SearchConfig.second_vector_weight
     lexicon: bool = SearchConfig.lexicon  # QUERY_LEXICON: CC-CEDICT terms for cross-lingual keyword search
+    # KEYWORD_ACCELERATOR: off makes keyword search ask Whoosh itself (for comparison)
+    keyword_accelerator: bool = SearchConfig.keyword_accelerator
 
     @classmethod
     def from_env(cls) -> IndexSettings:
@@ -33,9 +35,11 @@ class IndexSettings:
             second_vector_weight=(env_float("FUSION_SECOND_VECTOR_WEIGHT", SearchConfig.second_vector_weight)
                                   if second_encoder_enabled() else 0.0),
             lexicon=env_switch("QUERY_LEXICON", SearchConfig.lexicon),
+            keyword_accelerator=env_switch("KEYWORD_ACCELERATOR", SearchConfig.keyword_accelerator),
         )
 
     def search_config(self) -> SearchConfig:
         return SearchConfig(keyword_weight=self.keyword_weight, vector_weight=self.vector_weight,
                             cross_keyword_weight=self.cross_keyword_weight,
-                            second_vector_weight=self.second_vector_weight, lexicon=self.lexicon)
+                            second_vector_weight=self.second_vector_weight, lexicon=self.lexicon,
+                            keyword_accelerator=self.keyword_accelerator)

@@ -14,6 +14,8 @@ from index.models import Document, Passage
 
 USER_DICTIONARY = "userdict.txt"  # the corpus's jieba words, copied in so the build is self-contained
 KEYWORD_FOLDER = "keyword"  # the Whoosh index
+# Its numpy copy for fast BM25F (keyword/accelerator.py); a build without it searches Whoosh.
+KEYWORD_ACCELERATOR_FOLDER = "keyword-accelerator"
 VECTORS_FILE = "vectors.npy"  # e5 passage vectors, one row per line of PASSAGES_FILE
 # USE passage vectors; a build without them simply has no second list.
 SECOND_VECTORS_FILE = "vectors-use.npy"

@@ -12,6 +12,7 @@ import numpy as np
 
 from index.build.artifacts import (
     DOCUMENTS_FILE,
+    KEYWORD_ACCELERATOR_FOLDER,
     KEYWORD_FOLDER,
     PASSAGES_FILE,
     SECOND_VECTORS_FILE,
@@ -28,7 +29,7 @@ from index.corpus.passages import split_passages, split_sentences
 from index.crosslingual.glossary import GLOSSARY_FILE
 from index.env import second_encoder_enabled
 from index.keyword.suggest import build_vocabulary, save_vocabulary
-from index.keyword.whoosh_index import build_keyword_index
+from index.keyword.whoosh_index import build_keyword_accelerator, build_keyword_index
 from index.models import Document, Passage
 from index.storage.batches import batch_lock, settle
 from index.storage.layout import DataLayout, build_lock, new_build_folder, publish_build, sentence_cache_path
@@ -104,6 +105,9 @@ def build_index(
         t = time.perf_counter()
         build_keyword_index(folder / KEYWORD_FOLDER, passages, _stage(progress, "keyword index", len(passages)))
         stages["keyword"] = time.perf_counter() - t
+        t = time.perf_counter()
+        build_keyword_accelerator(folder / KEYWORD_FOLDER, folder / KEYWORD_ACCELERATOR_FOLDER)
+        stages["keyword_accelerator"] = time.perf_counter() - t
 
         t = time.perf_counter()
         encoder = encoder or Encoder(data_dir)

@@ -14,6 +14,7 @@ import numpy as np
 
 from index.build.artifacts import (
     DOCUMENTS_FILE,
+    KEYWORD_ACCELERATOR_FOLDER,
     KEYWORD_FOLDER,
     PASSAGES_FILE,
     SECOND_VECTORS_FILE,
@@ -88,8 +89,9 @@ class LoadedBuild:
         return self.passages[self.position[passage_id]]
 
     @classmethod
-    def open(cls, folder: Path, marker: str) -> LoadedBuild:
-        """Raises DamagedBuild naming the file when the build cannot be served as written."""
+    def open(cls, folder: Path, marker: str, accelerate: bool = True) -> LoadedBuild:
+        """Raises DamagedBuild naming the file when the build cannot be served as written.
+        `accelerate` False: keyword search asks Whoosh even if the build has its accelerator."""
         verify_build(folder)
         with _naming(folder / USER_DICTIONARY):
             load_user_dictionary(folder / USER_DICTIONARY)
@@ -100,7 +102,8 @@ class LoadedBuild:
         second = folder / SECOND_VECTORS_FILE
         counts = Counter(p.lang for p in passages)
         with _naming(folder / KEYWORD_FOLDER):
-            keyword = KeywordIndex(folder / KEYWORD_FOLDER)
+            keyword = KeywordIndex(folder / KEYWORD_FOLDER,
+                                   folder / KEYWORD_ACCELERATOR_FOLDER if accelerate else None)
         with _naming(folder / VECTORS_FILE):
             vectors = VectorIndex.open(folder / VECTORS_FILE, passages, VECTOR)
         with _naming(second):
@@ -200,7 +203,7 @@ class SearchEngine:
             if folder is None:
                 return False
             try:
-                build = LoadedBuild.open(folder, marker)
+                build = LoadedBuild.open(folder, marker, self.config.keyword_accelerator)
             except DamagedBuild as exc:
                 # Remembered, so a broken build costs one failed open, not one per request.
                 self._unopenable_marker = marker
@@ -219,7 +222,7 @@ class SearchEngine:
             if folder.name == self._unopenable_marker:
                 continue
             try:
-                build = LoadedBuild.open(folder, folder.name)
+                build = LoadedBuild.open(folder, folder.name, self.config.keyword_accelerator)
             except DamagedBuild as exc:
                 logger.error("build %s is damaged too: %s", folder.name, exc)
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from index.keyword.passage_columns import MatchCounts
 from index.models import Document, FacetBasis, FacetCount, Facets, Passage, ResultFacets
 
 
@@ -38,6 +39,13 @@ def result_facets(passages: Iterable[Passage], basis: FacetBasis) -> ResultFacet
             places[passage.district] += 1
     return ResultFacets(basis=basis, counted=counted, source=_ordered(sources), place=_ordered(places),
                         year=[FacetCount(y, n) for y, n in sorted(years.items(), reverse=True)])
+
+
+def counted_facets(counts: MatchCounts, basis: FacetBasis) -> ResultFacets:
+    """The same, from counts already made (the keyword accelerator's bincounts)."""
+    return ResultFacets(basis=basis, counted=counts.counted, source=_ordered(Counter(counts.source)),
+                        place=_ordered(Counter(counts.district)),
+                        year=[FacetCount(y, n) for y, n in sorted(counts.year.items(), reverse=True)])
 
 
 def _ordered(counts: Counter[str]) -> list[FacetCount]:
