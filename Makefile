@@ -5,7 +5,7 @@ PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run build test lint lock bench bench-deps bench-full calibrate train-answers clean
+.PHONY: install run build test lint lock bench bench-deps bench-full bench-scale calibrate train-answers clean
 
 install:
 	@scripts/install.sh
@@ -53,3 +53,9 @@ train-answers: bench-deps
 
 clean:
 	rm -rf data .test-data test-output
+
+# Issue 13 item 7: ours vs bm25s / tantivy / exact numpy at each size (hours at 1M; builds cached).
+SIZES ?= 10000,50000,200000,1000000
+QUERIES ?= 60
+bench-scale: bench-deps
+	$(PY) -m benchmarks.side_by_side --sizes $(SIZES) --queries $(QUERIES) --write
