@@ -1,5 +1,5 @@
 """Where one request's time goes: each component of hybrid search and ask, timed in a
-process set up as a gunicorn worker is (index/threads.py), over a built index.
+process set up as a gunicorn worker is (index/vector/threads.py), over a built index.
 
     python -m benchmarks.serving_scale_probe DATA_DIR QUERIES.json BLAS_THREADS
 
@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import workspace  # noqa: F401  (sets HF_HUB_OFFLINE before the model loads)
-from index import SearchEngine, ask
+from index import SearchEngine, ask, configure_threads
 from index.search.facets import result_facets
-from index.threads import configure_threads
 
 
 def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:

@@ -84,12 +84,13 @@ from index.vector.ann import ANN_MIN_VECTORS, AnnIndex
 from index.vector.cache import EmbeddingCache, content_key
 from index.vector.encoder import Encoder, set_inference_threads
 from index.vector.second_encoder import USE_MODEL_NAME, UseEncoder
+from index.vector.threads import configure_threads
 from index.vector.vector_index import VectorIndex
 
 __all__ = [
     "DEFAULT_TUNING", "EVIDENCE_PASSAGES", "NO_ANSWER", "ScoredSentence", "choose_sentences", "score_sentences",
     "unknown_term_share", "SEARCH_MODES", "USE_MODEL_NAME", "ANN_MIN_VECTORS", "AnnIndex", "EMBEDDING_BACKENDS", "VectorIndex",
-    "set_inference_threads",
+    "set_inference_threads", "configure_threads",
     "Answer", "AnswerSource", "AnswerTuning", "BadFilter", "Block", "BuildError", "BuildRunner", "BuildSummary",
     "Citation", "LocalRunner", "RayOptions", "RayRunner", "corpus_files",
     "Document", "EmbeddingCache", "SORT_ORDERS", "SortOrder", "ResultFacets", "FacetCount", "facets_json", "Encoder", "EnglishLine", "Facets", "Hit", "IndexNotBuilt", "IndexSettings",

@@ -17,8 +17,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from index import BuildError, SearchEngine, ask, build_index, reindex_needed, start_reindex
-from index.threads import configure_threads
+from index import BuildError, SearchEngine, ask, build_index, configure_threads, reindex_needed, start_reindex
 
 from . import create_app
 from .settings import WebSettings
@@ -80,7 +79,7 @@ def warm_engine(settings: WebSettings) -> SearchEngine:
     # One thread while warming up in the master: a thread pool started before gunicorn forks
     # (torch's libgomp) is inherited broken, and a WORKERS=1 worker on two cores, keeping
     # two threads, hung in gomp_team_barrier_wait_end. Workers set their share after the fork.
-    # BLAS gets one thread here and in every worker (index/threads.py says why).
+    # BLAS gets one thread here and in every worker (index/vector/threads.py says why).
     configure_threads(1, blas=1)
     engine = SearchEngine(settings.data_dir, config=settings.index.search_config())
     for query in WARM_UP:

@@ -12,8 +12,7 @@ import threading
 
 from flask import current_app, g
 
-from index import SearchEngine
-from index.threads import configure_threads
+from index import SearchEngine, configure_threads
 
 from .errors import ApiError
 from .settings import WebSettings
@@ -36,7 +35,7 @@ class EngineHolder:
                         raise ApiError(503, "index_not_built",
                                        "no index has been built yet: run `python -m index build`")
                     # The dev server (`flask --app webapp run`) opens its engine here, in its one
-                    # process: the model may use every core, BLAS one (index/threads.py).
+                    # process: the model may use every core, BLAS one (index/vector/threads.py).
                     threads = configure_threads(self.settings.torch_threads or os.cpu_count() or 1, blas=1)
                     print(f"pid {os.getpid()}: {threads.describe()}", file=sys.stderr)
                     self._engine = SearchEngine(self.settings.data_dir, config=self.settings.index.search_config())

@@ -18,13 +18,13 @@ from typing import Any
 import numpy as np
 
 from index.text.script import to_simplified
-from index.threads import blas_threads
 from index.vector.encoder import Encoder
+from index.vector.threads import blas_threads
 
 USE_MODEL_NAME = "use-multilingual-v3"
 USE_DIMENSION = 512
 # Two BLAS threads for a build on the two-core machines this runs on; a server process
-# sets its own (one: index/threads.py), which the model takes when it loads.
+# sets its own (one: index/vector/threads.py), which the model takes when it loads.
 USE_THREADS = 2
 
 
