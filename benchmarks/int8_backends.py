@@ -32,11 +32,16 @@ from benchmarks.int8_variants import (
 from benchmarks.tables import Table
 from benchmarks.workspace import BUNDLED_CORPUS, REPO_ROOT, bench_dir
 from benchmarks.xquad import LANGS, XquadQuestion, load_questions, paragraphs
-from index import Encoder, to_simplified
-from index.corpus.loader import document_from_record, load_corpus
-from index.corpus.passages import split_passages, split_sentences
-from index.vector.e5.openvino_export import ensure_openvino_export
-from index.vector.e5.openvino_runtime import OpenVinoEmbedder
+from index import (
+    Encoder,
+    OpenVinoEmbedder,
+    document_from_record,
+    ensure_openvino_export,
+    load_corpus,
+    split_passages,
+    split_sentences,
+    to_simplified,
+)
 
 CHUNK = 32
 REFERENCE = "torch fp32"

@@ -24,9 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from index.vector.e5.model_folder import MODEL_NAME, ensure_model_folder
-from index.vector.e5.openvino_export import MODEL_XML, TOKENIZER_FILES, ensure_openvino_export
-from index.vector.e5.openvino_runtime import OpenVinoEmbedder
+from index import E5_MODEL_NAME as MODEL_NAME
+from index import MODEL_XML, TOKENIZER_FILES, OpenVinoEmbedder, ensure_model_folder, ensure_openvino_export
 
 ONNX_FP32 = "model.onnx"
 ONNX_INT8 = "model_int8.onnx"

@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import workspace  # noqa: F401  (sets HF_HUB_OFFLINE before the model loads)
-from index import SearchEngine, ask, configure_threads
-from index.search.facets import result_facets
+from index import SearchEngine, ask, configure_threads, result_facets
 
 
 def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:

@@ -28,12 +28,8 @@ import numpy as np
 
 from benchmarks import workspace  # noqa: F401  (sets HF_HUB_OFFLINE before the model loads)
 from benchmarks.scale_probe import ReplayEncoder, folder_mb, peak_rss_mb, rss_mb
-from index import SearchEngine, SearchMode, analyze, query_terms
-from index.build import builder
-from index.build.artifacts import KEYWORD_FOLDER
-from index.keyword.whoosh_index import KeywordIndex
-from index.vector.ann import AnnIndex
-from index.vector.cache import EmbeddingCache
+from index import KEYWORD_FOLDER, AnnIndex, EmbeddingCache, KeywordIndex, SearchEngine, SearchMode, analyze, query_terms
+from index import build_stages as builder
 
 MODES: tuple[SearchMode, ...] = ("keyword", "vector", "hybrid")
 K = 10

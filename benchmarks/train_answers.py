@@ -37,19 +37,20 @@ from benchmarks.qa_eval import load_qa_set
 from benchmarks.qa_eval import open_engine as open_qa_engine
 from benchmarks.retrieval import prime_queries
 from benchmarks.workspace import EVAL_DATA, bench_dir, git_revision, shared_encoder
+from index import ANSWER_FEATURE_NAMES as FEATURE_NAMES
+from index import ANSWER_MODEL_FILE as MODEL_FILE
 from index import (
     DEFAULT_TUNING,
     EVIDENCE_PASSAGES,
     Answer,
+    AnswerModel,
     AnswerTuning,
     SearchEngine,
     ask,
     query_terms,
     score_sentences,
+    to_traditional,
 )
-from index.answer.features import FEATURE_NAMES
-from index.answer.learned import MODEL_FILE, AnswerModel
-from index.text.script import to_traditional
 
 LANGS = ("zh", "en", "zh-Hant")
 UNKNOWN = FEATURE_NAMES.index("unknown_share")

@@ -28,7 +28,11 @@ from index.answer.answerer import (
     score_sentences,
     unknown_term_share,
 )
-from index.build.artifacts import read_passages
+from index.answer.features import FEATURE_NAMES as ANSWER_FEATURE_NAMES
+from index.answer.learned import MODEL_FILE as ANSWER_MODEL_FILE
+from index.answer.learned import AnswerModel
+from index.build import builder as build_stages  # benchmarks time each build stage by wrapping its functions
+from index.build.artifacts import KEYWORD_FOLDER, read_passages
 from index.build.builder import BuildError, BuildSummary, ProgressFactory, build_index
 from index.build.distributed import RayOptions, RayRunner  # imports Ray only when a RayRunner connects
 from index.build.failures import quarantined as quarantined_uploads
@@ -64,6 +68,7 @@ from index.models import (
 )
 from index.search.config import SearchConfig
 from index.search.engine import IndexNotBuilt, SearchEngine
+from index.search.facets import result_facets
 from index.search.fusion import fuse, fuse_rrf, fusion_weights
 from index.serialize import (
     answer_json,
@@ -82,6 +87,10 @@ from index.text.language import guess_language, has_han, is_han
 from index.text.script import TRADITIONAL_TAG, script_of, to_simplified, to_traditional
 from index.vector.ann import ANN_MIN_VECTORS, AnnIndex
 from index.vector.cache import EmbeddingCache, content_key
+from index.vector.e5.model_folder import MODEL_NAME as E5_MODEL_NAME
+from index.vector.e5.model_folder import ensure_model_folder
+from index.vector.e5.openvino_export import MODEL_XML, TOKENIZER_FILES, ensure_openvino_export
+from index.vector.e5.openvino_runtime import OpenVinoEmbedder
 from index.vector.encoder import Encoder, set_inference_threads
 from index.vector.second_encoder import USE_MODEL_NAME, UseEncoder
 from index.vector.threads import configure_threads
@@ -91,6 +100,8 @@ __all__ = [
     "DEFAULT_TUNING", "EVIDENCE_PASSAGES", "NO_ANSWER", "ScoredSentence", "choose_sentences", "score_sentences",
     "unknown_term_share", "SEARCH_MODES", "USE_MODEL_NAME", "ANN_MIN_VECTORS", "AnnIndex", "EMBEDDING_BACKENDS", "VectorIndex",
     "set_inference_threads", "configure_threads",
+    "ANSWER_FEATURE_NAMES", "ANSWER_MODEL_FILE", "AnswerModel", "build_stages", "KEYWORD_FOLDER", "result_facets",
+    "E5_MODEL_NAME", "ensure_model_folder", "MODEL_XML", "TOKENIZER_FILES", "ensure_openvino_export", "OpenVinoEmbedder",
     "Answer", "AnswerSource", "AnswerTuning", "BadFilter", "Block", "BuildError", "BuildRunner", "BuildSummary",
     "Citation", "LocalRunner", "RayOptions", "RayRunner", "corpus_files",
     "Document", "EmbeddingCache", "SORT_ORDERS", "SortOrder", "ResultFacets", "FacetCount", "facets_json", "Encoder", "EnglishLine", "Facets", "Hit", "IndexNotBuilt", "IndexSettings",
