@@ -85,21 +85,28 @@ LARGE_SEGMENT_SHARE = 0.25
 
 
 def merge_small_segments(writer: Any, segments: list[Any]) -> list[Any]:
-    """Whoosh merge policy: keep the large segments, merge the small ones once there are
-    too many. (Whoosh's own MERGE_SMALL merges only segments of a few dozen documents, so
-    update segments would pile up; OPTIMIZE would rewrite the whole corpus.)"""
+    """Whoosh merge policy: keep the large segments; merge the small ones once there are
+    too many, or as soon as one holds deleted passages. (Whoosh's own MERGE_SMALL merges
+    only segments of a few dozen documents, so update segments would pile up; OPTIMIZE
+    would rewrite the whole corpus.)
+
+    Why deletions: Whoosh leaves a deleted passage's terms in its segment's statistics
+    (document frequencies, field lengths) until the segment is rewritten, so BM25 scores
+    drift from a full rebuild's. Updates delete mostly what earlier updates added, which
+    sits in small segments: merging them is cheap and makes the scores exact again. A
+    deletion from a large segment (a document of the first build) keeps that small drift
+    until the next full build."""
     from whoosh.reading import SegmentReader
 
-    if len(segments) < MAX_SEGMENTS:
-        return segments
     total = sum(s.doc_count_all() for s in segments)
-    keep = [s for s in segments if s.doc_count_all() >= LARGE_SEGMENT_SHARE * total]
-    for segment in segments:
-        if segment not in keep:
-            reader = SegmentReader(writer.storage, writer.schema, segment)
-            writer.add_reader(reader)
-            reader.close()
-    return keep
+    small = [s for s in segments if s.doc_count_all() < LARGE_SEGMENT_SHARE * total]
+    if len(segments) < MAX_SEGMENTS and not any(s.has_deletions() for s in small):
+        return segments
+    for segment in small:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return [s for s in segments if s not in small]
 
 
 def _fields(passage: Passage) -> dict[str, str]:
