@@ -36,7 +36,14 @@ from index.build.failures import read_status as read_build_status
 from index.build.incremental import IncrementalUpdate, delete_documents, put_documents, update_index
 from index.build.reindex import reindex_needed, reindex_running, run_pending_builds, start_reindex
 from index.build.runner import BuildRunner, LocalRunner
-from index.corpus.loader import BadDocument, LoadProblem, corpus_files, document_from_record, load_corpus
+from index.corpus.loader import (
+    BadDocument,
+    LoadProblem,
+    corpus_files,
+    document_from_record,
+    load_corpus,
+    valid_document_id,
+)
 from index.corpus.passages import Sentence, split_passages, split_sentences
 from index.corpus.uploads import (
     IngestError,
@@ -95,7 +102,7 @@ from index.vector.vector_index import VectorIndex
 
 __all__ = [
     "BadDocument", "BuildBusy", "IncrementalUpdate", "added_path", "delete_documents", "put_documents", "read_uploads",
-    "update_index",
+    "update_index", "valid_document_id",
     "DEFAULT_TUNING", "EVIDENCE_PASSAGES", "NO_ANSWER", "ScoredSentence", "choose_sentences", "score_sentences",
     "unknown_term_share", "SEARCH_MODES", "USE_MODEL_NAME", "ANN_MIN_VECTORS", "AnnIndex", "EMBEDDING_BACKENDS", "VectorIndex",
     "set_inference_threads",

@@ -16,6 +16,7 @@ from flask import Response, current_app, jsonify, request
 from index import (
     BadDocument,
     BuildBusy,
+    BuildError,
     Document,
     IngestError,
     UploadNotSaved,
@@ -24,9 +25,10 @@ from index import (
     document_from_record,
     put_documents,
     read_uploads,
-    start_reindex,
+    valid_document_id,
 )
 
+from . import admin as admin_module
 from .admin import admin, protected_ids, settings
 from .current import current_engine
 from .errors import ApiError
@@ -48,8 +50,8 @@ def put_document(doc_id: str) -> tuple[Response, int]:
         raise ApiError(status, code, "; ".join(exc.problems)) from None
     except UploadNotSaved as exc:
         raise ApiError(507, "not_saved", str(exc)) from None
-    except BuildBusy:
-        return _queued(doc_id)
+    except (BuildBusy, BuildError, OSError) as exc:
+        return _queued(doc_id, exc)
     return jsonify({"id": doc_id, "replaced": existed, "build": update.build_dir.name,
                     "passages": update.passages_added, "seconds": round(update.seconds, 3)}), 200 if existed else 201
 
@@ -59,20 +61,22 @@ def delete_document(doc_id: str) -> tuple[Response, int]:
     """Remove an added document from the index and from DATA_DIR/added."""
     _refuse_protected(doc_id)
     engine = current_engine()
-    if engine.document(doc_id) is None and not added_path(settings().data_dir, doc_id).is_file():
+    if not valid_document_id(doc_id) or engine.document(doc_id) is None and not added_path(settings().data_dir, doc_id).is_file():
         raise ApiError(404, "not_found", f"no document with id {doc_id!r}")
     try:
         update = delete_documents(settings().data_dir, [doc_id], encoder=engine.encoder,
                                   second_encoder=engine.second_encoder)
     except UploadNotSaved as exc:
         raise ApiError(507, "not_saved", str(exc)) from None
-    except BuildBusy:
-        return _queued(doc_id)
+    except (BuildBusy, BuildError, OSError) as exc:
+        return _queued(doc_id, exc)
     return jsonify({"id": doc_id, "deleted": True, "build": update.build_dir.name,
                     "passages": update.passages_removed, "seconds": round(update.seconds, 3)}), 200
 
 
 def _refuse_protected(doc_id: str) -> None:
+    if not valid_document_id(doc_id) and request.method == "PUT":
+        raise ApiError(400, "bad_document", f"bad id {doc_id!r}: use letters, digits, '-', '_' or '.' (at most 120)")
     # The bundled corpus's documents live in CORPUS_DIR, which the app never writes; a
     # change to them would be undone by the next full build, so it is refused outright.
     if doc_id in protected_ids():
@@ -102,8 +106,11 @@ def _uploaded_document(doc_id: str) -> Document:
         raise ApiError(400, "bad_document", str(exc)) from None
 
 
-def _queued(doc_id: str) -> tuple[Response, int]:
-    """A full build holds the lock: the change is on disk, and a full reindex will include it."""
-    current_app.logger.info("update of %s queued behind a full reindex", doc_id)
-    start_reindex(settings().corpus_dir, settings().data_dir)
+def _queued(doc_id: str, why: Exception) -> tuple[Response, int]:
+    """The change is on disk but the update could not run (a full build holds the lock, no
+    build exists yet, or the update failed): a full reindex will include it."""
+    current_app.logger.warning("update of %s left to a full reindex: %s", doc_id, why)
+    # Through the admin module's name, so tests that stand in for the detached rebuild
+    # (tests/test_schema.py) replace it here too.
+    admin_module.start_reindex(settings().corpus_dir, settings().data_dir)
     return jsonify({"id": doc_id, "update": "queued", "reindex": "started", "status": "/api/admin/status"}), 202
