@@ -280,7 +280,7 @@ def admin_paths() -> dict[str, Any]:
         "description": "files named *.md, *.markdown, *.txt (UTF-8, UTF-16 with a byte-order mark, "
                        "GB18030/GBK or Big5), *.html, *.htm (saved web pages), *.jsonl, *.pdf (with a text "
                        "layer) or *.docx"}}}
-    document = {"type": "object", "required": ["text"], "additionalProperties": True, "properties": {
+    document: dict[str, Any] = {"type": "object", "required": ["text"], "additionalProperties": True, "properties": {
         "id": {"type": "string", "pattern": DOC_ID_PATTERN,
                "description": "made from the text when absent; an existing added document with it is replaced"},
         "title": _string(),
