@@ -268,6 +268,8 @@ def _update_responses(done: str, created: str | None) -> dict[str, Any]:
         "400": _error("the document or its id is bad; nothing was saved"),
         "401": _error("missing or wrong admin key"), "403": _error("admin is off (no ADMIN_API_KEY)"),
         "409": _error("the id belongs to a bundled corpus document"), "413": _error("upload too large"),
+        # An id holding a line break is no path the app routes.
+        "404": _error("no such document, or an id that cannot be part of a path"),
     }
     if created:
         responses["201"] = _json(_ref("AdminUpdated"), f"{created}; the index is updated")
@@ -314,8 +316,7 @@ def admin_paths() -> dict[str, Any]:
             "delete": {
                 "summary": "Remove an added document: an incremental update, gone from search when this answers",
                 "security": ADMIN_SECURITY,
-                "responses": {**_update_responses("removed", None),
-                              "404": _error("no document with this id")},
+                "responses": _update_responses("removed", None),
             },
         },
         "/api/admin/reindex": {"post": {
