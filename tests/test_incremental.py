@@ -206,3 +206,24 @@ def test_every_gunicorn_worker_serves_the_update_at_once(updated_data: Path) -> 
             assert any(h["passage_id"].startswith("gunicorn-doc") for h in response.json()["results"]), response.text
         status = requests.get(f"{base_url}/api/admin/status", headers=AUTH, timeout=60).json()
         assert status["build"] == reply.json()["build"], json.dumps(status)
+
+
+def test_a_worker_switching_to_an_update_carries_over_what_it_holds(updated_data: Path, encoder) -> None:
+    """search/reload.py: the passages and documents the engine derives from the build it
+    served are exactly those in the new build's files."""
+    from index import delete_documents, document_from_record, put_documents
+    from index.build.artifacts import read_documents
+
+    engine = SearchEngine(updated_data, encoder=encoder)
+    first = engine.build.passages[0]  # a bundled passage: it stays in row 0
+    put_documents(updated_data, [document_from_record({"id": "carry-1", "title": "搬运", "text": "第一篇。\n\n第二段。"}),
+                                 document_from_record({"id": "carry-2", "title": "Carry", "text": "A second one."})],
+                  encoder=encoder)
+    for change in (lambda: None, lambda: delete_documents(updated_data, ["carry-1"], encoder=encoder)):
+        change()
+        assert engine.refresh()
+        folder = engine.build.folder
+        assert engine.build.passages == read_passages(folder)
+        assert list(engine.build.documents.values()) == read_documents(folder)
+        assert engine.build.position == {p.id: i for i, p in enumerate(read_passages(folder))}
+        assert engine.build.passages[0] is first, "read again instead of carried over"
