@@ -11,8 +11,8 @@ does, so their times include real embedding.
     python -m benchmarks.incremental_speed [--passages 50000] [--rebuild]
 
 The base build is made once and reused (its time is kept in full-build.json beside it);
-`--rebuild` makes it again. Every update runs on a copy of nothing: each one publishes a
-new build, as in production, and the next update starts from it.
+`--rebuild` makes it again. Each update publishes a new build, as in
+production, and the next update starts from it; a later run starts from the last run's.
 """
 from __future__ import annotations
 
@@ -74,13 +74,14 @@ def _banks(corpus: Path, data_dir: Path) -> tuple[np.ndarray, np.ndarray]:
     return Encoder(data_dir).encode_passages(sample), UseEncoder(data_dir).encode_passages(sample)
 
 
-def new_documents(n: int, seed: int) -> list:
+def new_documents(n: int, seed: int, run: str) -> list:
+    """`n` documents like the corpus's, with ids no earlier run used (`run` tags them)."""
     pools = sentence_pools()
     rng = random.Random(seed)
     documents = []
     for i in range(n):
         record = make_document(900_000 + seed * 100 + i, pools, rng)
-        record["id"] = f"inc-{seed}-{i}"
+        record["id"] = f"inc-{run}-{seed}-{i}"
         documents.append(document_from_record(record))
     return documents
 
@@ -102,8 +103,9 @@ def run(passages: int, rebuild: bool, log=print) -> list[dict]:
     second.encode_passages(["warm up"])
     rows = [{"operation": "full rebuild (every vector cached)", "seconds": full["seconds"],
              "stages": full["stage_seconds"], "visible": None}]
-    added = new_documents(NEW_DOCUMENTS, seed=1)
-    replacement = new_documents(1, seed=2)[0]
+    tag = time.strftime("%H%M%S")
+    added = new_documents(NEW_DOCUMENTS, seed=1, run=tag)
+    replacement = new_documents(1, seed=2, run=tag)[0]
     replacement = type(replacement)(**{**replacement.__dict__, "id": added[0].id})
     steps: list[tuple[str, object]] = [
         (f"add {NEW_DOCUMENTS} documents", lambda: put_documents(data_dir, added, encoder=encoder, second_encoder=second)),
