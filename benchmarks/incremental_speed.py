@@ -36,8 +36,10 @@ from index import (
     SearchEngine,
     UseEncoder,
     build_index,
+    delete_documents,
     document_from_record,
     load_corpus,
+    put_documents,
     split_passages,
 )
 
@@ -94,8 +96,6 @@ def timed_refresh(engine: SearchEngine) -> float:
 
 
 def run(passages: int, rebuild: bool, log=print) -> list[dict]:
-    from index.build.incremental import delete_documents, put_documents
-
     data_dir, full = base_build(passages, rebuild, log)
     engine = SearchEngine(data_dir)  # a running worker: it has the current build open
     encoder, second = engine.encoder, engine.second_encoder

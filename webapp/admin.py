@@ -151,7 +151,3 @@ def register_admin(app: Flask) -> None:
         cfg = app.config["WEB_SETTINGS"]
         click.echo(f"{run_pending_builds(cfg.corpus_dir, cfg.data_dir, force=True)} build(s)")
 
-
-# PUT and DELETE /api/admin/documents/<id> live in their own module; importing it adds
-# them to the blueprint (after `admin` exists, before any app registers it).
-from . import admin_documents  # noqa: E402,F401

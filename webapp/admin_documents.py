@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from flask import Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from index import (
     BadDocument,
@@ -29,13 +29,17 @@ from index import (
 )
 
 from . import admin as admin_module
-from .admin import admin, protected_ids, settings
+from .admin import protected_ids, require_key, settings
 from .current import current_engine
 from .errors import ApiError
 from .params import json_body
 
+# Its own blueprint under the same prefix and the same key check as admin.py's.
+admin_documents = Blueprint("admin_documents", __name__, url_prefix="/api/admin")
+admin_documents.before_request(require_key)
 
-@admin.put("/documents/<path:doc_id>")
+
+@admin_documents.put("/documents/<path:doc_id>")
 def put_document(doc_id: str) -> tuple[Response, int]:
     """Add or replace the document `doc_id` (JSON fields, or one file in multipart 'file')."""
     _refuse_protected(doc_id)
@@ -56,7 +60,7 @@ def put_document(doc_id: str) -> tuple[Response, int]:
                     "passages": update.passages_added, "seconds": round(update.seconds, 3)}), 200 if existed else 201
 
 
-@admin.delete("/documents/<path:doc_id>")
+@admin_documents.delete("/documents/<path:doc_id>")
 def delete_document(doc_id: str) -> tuple[Response, int]:
     """Remove an added document from the index and from DATA_DIR/added."""
     _refuse_protected(doc_id)
