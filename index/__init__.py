@@ -37,11 +37,27 @@ from index.build.builder import BuildError, BuildSummary, ProgressFactory, build
 from index.build.distributed import RayOptions, RayRunner  # imports Ray only when a RayRunner connects
 from index.build.failures import quarantined as quarantined_uploads
 from index.build.failures import read_status as read_build_status
+from index.build.incremental import IncrementalUpdate, delete_documents, put_documents, update_index
 from index.build.reindex import reindex_needed, reindex_running, run_pending_builds, start_reindex
 from index.build.runner import BuildRunner, LocalRunner
-from index.corpus.loader import LoadProblem, corpus_files, document_from_record, load_corpus
+from index.corpus.loader import (
+    BadDocument,
+    LoadProblem,
+    corpus_files,
+    document_from_record,
+    load_corpus,
+    valid_document_id,
+)
 from index.corpus.passages import Sentence, split_passages, split_sentences
-from index.corpus.uploads import IngestError, UploadNotSaved, corpus_ids, ingest_files, ingest_records
+from index.corpus.uploads import (
+    IngestError,
+    UploadNotSaved,
+    added_path,
+    corpus_ids,
+    ingest_files,
+    ingest_records,
+    read_uploads,
+)
 from index.env import EMBEDDING_BACKENDS
 from index.filters import BadFilter, date_bounds
 from index.keyword.whoosh_index import SEARCH_FIELDS as KEYWORD_SEARCH_FIELDS
@@ -81,7 +97,7 @@ from index.serialize import (
     search_json,
 )
 from index.settings import IndexSettings
-from index.storage.layout import reindex_pending
+from index.storage.layout import BuildBusy, reindex_pending
 from index.text.analysis import analyze, load_user_dictionary, query_terms
 from index.text.language import guess_language, has_han, is_han
 from index.text.script import TRADITIONAL_TAG, script_of, to_simplified, to_traditional
@@ -97,6 +113,8 @@ from index.vector.threads import configure_threads
 from index.vector.vector_index import VectorIndex
 
 __all__ = [
+    "BadDocument", "BuildBusy", "IncrementalUpdate", "added_path", "delete_documents", "put_documents", "read_uploads",
+    "update_index", "valid_document_id",
     "DEFAULT_TUNING", "EVIDENCE_PASSAGES", "NO_ANSWER", "ScoredSentence", "choose_sentences", "score_sentences",
     "unknown_term_share", "SEARCH_MODES", "USE_MODEL_NAME", "ANN_MIN_VECTORS", "AnnIndex", "EMBEDDING_BACKENDS", "VectorIndex",
     "set_inference_threads", "configure_threads",

@@ -1,4 +1,4 @@
-"""`python -m index build | add | search | ask`: the library from the command line.
+"""`python -m index build | add | put | delete | search | ask`: the library from the command line.
 
 Exit status: 0 on success, 1 on failure, 2 when `build` skipped broken input files or `add`
 refused its files (so scripts notice), 3 when `ask` found no answer in the corpus.
@@ -6,20 +6,25 @@ refused its files (so scripts notice), 3 when `ask` found no answer in the corpu
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from index.answer.answerer import ask
+from index.build.artifacts import DOCUMENTS_FILE
 from index.build.builder import BuildError, BuildSummary, build_index
-from index.build.reindex import run_pending_builds
-from index.corpus.uploads import IngestError, UploadNotSaved, corpus_ids, ingest_files
+from index.build.derive import document_id
+from index.build.incremental import IncrementalUpdate, delete_documents, put_documents
+from index.build.reindex import run_pending_builds, start_reindex
+from index.corpus.uploads import IngestError, UploadNotSaved, added_path, corpus_ids, ingest_files, read_uploads
 from index.crosslingual.lexicon import load_lexicon
 from index.models import SEARCH_MODES, SORT_ORDERS, SearchFilters
 from index.search.engine import IndexNotBuilt, SearchEngine
 from index.serialize import answer_json, search_json
 from index.settings import IndexSettings
+from index.storage.layout import BuildBusy, DataLayout
 
 EXIT_SKIPPED = 2
 EXIT_NO_ANSWER = 3
@@ -70,6 +75,19 @@ def _parser(settings: IndexSettings) -> argparse.ArgumentParser:
     reindex.add_argument("--corpus", type=Path, default=settings.corpus_dir, help="corpus folder (env CORPUS_DIR)")
     reindex.add_argument("--force", action="store_true", help="build even if nothing is pending")
     reindex.set_defaults(run=_run_reindex)
+
+    put = commands.add_parser("put", parents=[data_flag],
+                              help="add or replace one document by id, updating the index in place (no rebuild)")
+    put.add_argument("file", type=Path)
+    put.add_argument("--id", required=True, help="the document's id (replaces the file's own)")
+    put.add_argument("--corpus", type=Path, default=settings.corpus_dir, help="corpus folder (env CORPUS_DIR)")
+    put.set_defaults(run=_run_put)
+
+    delete = commands.add_parser("delete", parents=[data_flag],
+                                 help="remove an added document by id, updating the index in place")
+    delete.add_argument("id")
+    delete.add_argument("--corpus", type=Path, default=settings.corpus_dir, help="corpus folder (env CORPUS_DIR)")
+    delete.set_defaults(run=_run_delete)
 
     search = commands.add_parser("search", parents=[data_flag], help="hybrid search")
     search.add_argument("query")
@@ -136,6 +154,73 @@ def _run_add(args: argparse.Namespace, settings: IndexSettings) -> int:
     if not builds:
         print("a reindex already running will include them")
     return 0
+
+
+def _run_put(args: argparse.Namespace, settings: IndexSettings) -> int:
+    """The admin API's PUT from a shell: the upload's checks, then an incremental update."""
+    try:
+        content = args.file.read_bytes()
+    except OSError as exc:
+        print(f"error: {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 1
+    documents, problems = read_uploads([(args.file.name, content)])
+    if not problems and len(documents) != 1:
+        problems = [f"{args.file.name}: holds {len(documents)} documents; put takes one"]
+    protected = corpus_ids(args.corpus)
+    if args.id in protected:
+        problems.append(f"{args.id}: id belongs to a bundled corpus document and cannot be replaced")
+    if problems:
+        for problem in problems:
+            print(f"refused {problem}", file=sys.stderr)
+        return EXIT_SKIPPED
+    try:
+        update = put_documents(args.data, [dataclasses.replace(documents[0], id=args.id)], protected)
+    except IngestError as exc:
+        for problem in exc.problems:
+            print(f"refused {problem}", file=sys.stderr)
+        return EXIT_SKIPPED
+    except UploadNotSaved as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except BuildBusy:
+        return _queue_full_reindex(args, args.id)
+    _print_update(update)
+    return 0
+
+
+def _run_delete(args: argparse.Namespace, settings: IndexSettings) -> int:
+    if args.id in corpus_ids(args.corpus):
+        print(f"refused {args.id}: id belongs to a bundled corpus document (edit the corpus folder and rebuild)",
+              file=sys.stderr)
+        return EXIT_SKIPPED
+    current = DataLayout(args.data).current_build()
+    in_build = current is not None and any(
+        document_id(line) == args.id for line in (current / DOCUMENTS_FILE).open(encoding="utf-8") if line.strip())
+    if not in_build and not added_path(args.data, args.id).is_file():
+        print(f"error: no document with id {args.id!r}", file=sys.stderr)
+        return 1
+    try:
+        update = delete_documents(args.data, [args.id])
+    except UploadNotSaved as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except BuildBusy:
+        return _queue_full_reindex(args, args.id)
+    _print_update(update)
+    return 0
+
+
+def _queue_full_reindex(args: argparse.Namespace, doc_id: str) -> int:
+    start_reindex(args.corpus, args.data)
+    print(f"{doc_id}: saved; a full build holds the index, so a full reindex will include the change")
+    return 0
+
+
+def _print_update(update: IncrementalUpdate) -> None:
+    what = ", ".join([f"put {i}" for i in update.put] + [f"deleted {i}" for i in update.deleted])
+    stages = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in update.stage_seconds.items())
+    print(f"{what}: +{update.passages_added} -{update.passages_removed} passages "
+          f"({update.embedded} texts embedded) in {update.seconds:.1f}s [{stages}] -> {update.build_dir}")
 
 
 def _run_reindex(args: argparse.Namespace, settings: IndexSettings) -> int:

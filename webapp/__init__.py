@@ -18,6 +18,7 @@ from index import TRADITIONAL_TAG, SearchEngine, guess_language, script_of
 
 from .access_log import register_access_log
 from .admin import register_admin
+from .admin_documents import admin_documents
 from .cors import register_cors
 from .current import EXTENSION, EngineHolder
 from .errors import register_error_handlers
@@ -52,6 +53,7 @@ def create_app(settings: WebSettings | None = None, engine: SearchEngine | None 
     app.register_blueprint(pages)
     app.register_blueprint(widget)
     register_admin(app)
+    app.register_blueprint(admin_documents)
     register_error_handlers(app)
     register_security_headers(app)
     register_cors(app, settings.allowed_origins)

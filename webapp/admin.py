@@ -150,3 +150,4 @@ def register_admin(app: Flask) -> None:
         """Rebuild the index now (the served build switches when it is complete)."""
         cfg = app.config["WEB_SETTINGS"]
         click.echo(f"{run_pending_builds(cfg.corpus_dir, cfg.data_dir, force=True)} build(s)")
+

@@ -198,6 +198,15 @@ def admin_schemas() -> dict[str, Any]:
         "AdminAccepted": _object({"reindex": _string("started"), "status": _string("where to follow it"),
                                   "accepted": {"type": "array", "items": _string()}},
                                  required=["reindex", "status"]),
+        "AdminUpdated": _object({"id": _string(), "build": _string("the build now served, with the change"),
+                                 "passages": {"type": "integer", "description": "passages added or removed"},
+                                 "seconds": {"type": "number"},
+                                 "replaced": {"type": "boolean", "description": "PUT: an older version was replaced"},
+                                 "deleted": {"type": "boolean"}},
+                                required=["id", "build"]),
+        "AdminQueued": _object({"id": _string(), "update": _string("queued: left to a full reindex"),
+                                "reindex": _string("started"), "status": _string("where to follow it")},
+                               required=["id", "update"]),
         "AdminStatus": _object({"build": _string(), "documents": {"type": "integer"}, "passages": {"type": "integer"},
                                 "reindex_running": {"type": "boolean"}, "reindex_pending": {"type": "boolean"}}),
     }
@@ -250,13 +259,30 @@ def _admin_responses(accepted: str) -> dict[str, Any]:
             "409": _error("an id belongs to a bundled corpus document"), "413": _error("upload too large")}
 
 
+def _update_responses(done: str, created: str | None) -> dict[str, Any]:
+    """An incremental update's answers (webapp/admin_documents.py)."""
+    responses = {
+        "200": _json(_ref("AdminUpdated"), f"{done}; the index is updated"),
+        "202": _json(_ref("AdminQueued"), "saved, but a full build holds the index (or none exists yet): "
+                                          "a full reindex will include the change"),
+        "400": _error("the document or its id is bad; nothing was saved"),
+        "401": _error("missing or wrong admin key"), "403": _error("admin is off (no ADMIN_API_KEY)"),
+        "409": _error("the id belongs to a bundled corpus document"), "413": _error("upload too large"),
+        # An id holding a line break is no path the app routes.
+        "404": _error("no such document, or an id that cannot be part of a path"),
+    }
+    if created:
+        responses["201"] = _json(_ref("AdminUpdated"), f"{created}; the index is updated")
+    return responses
+
+
 def admin_paths() -> dict[str, Any]:
     upload = {"type": "object", "required": ["files"], "properties": {"files": {
         "type": "array", "minItems": 1, "items": {"type": "string", "format": "binary"},
         "description": "files named *.md, *.markdown, *.txt (UTF-8, UTF-16 with a byte-order mark, "
                        "GB18030/GBK or Big5), *.html, *.htm (saved web pages), *.jsonl, *.pdf (with a text "
                        "layer) or *.docx"}}}
-    document = {"type": "object", "required": ["text"], "additionalProperties": True, "properties": {
+    document: dict[str, Any] = {"type": "object", "required": ["text"], "additionalProperties": True, "properties": {
         "id": {"type": "string", "pattern": DOC_ID_PATTERN,
                "description": "made from the text when absent; an existing added document with it is replaced"},
         "title": _string(),
@@ -272,6 +298,27 @@ def admin_paths() -> dict[str, Any]:
                                                            "application/json": {"schema": documents}}},
             "responses": _admin_responses("saved; a rebuild has started"),
         }},
+        "/api/admin/documents/{doc_id}": {
+            "parameters": [{"name": "doc_id", "in": "path", "required": True,
+                            "schema": {"type": "string", "pattern": DOC_ID_PATTERN}}],
+            "put": {
+                "summary": "Add or replace one document by id (JSON fields, or one file in the multipart field "
+                           "'file'): an incremental update, searchable on every worker when this answers",
+                "security": ADMIN_SECURITY,
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": {**document, "properties": {
+                        **document["properties"], "id": {"type": "string", "description": "the path's id, if given"}}}},
+                    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+                        "file": {"type": "string", "format": "binary",
+                                 "description": "one file in any corpus format, holding one document"}}}}}},
+                "responses": _update_responses("replaced", "added"),
+            },
+            "delete": {
+                "summary": "Remove an added document: an incremental update, gone from search when this answers",
+                "security": ADMIN_SECURITY,
+                "responses": _update_responses("removed", None),
+            },
+        },
         "/api/admin/reindex": {"post": {
             "summary": "Rebuild the index; searches use the old one until the new one is complete",
             "security": ADMIN_SECURITY,

@@ -43,6 +43,10 @@ def reindex_needed(data_dir: Path) -> bool:
     if current is None:
         return True
     built_at = (current / "manifest.json").stat().st_mtime
+    # The folder's own time covers a deletion (build/incremental.py removes the file before
+    # it updates the index; killed in between, the next start rebuilds without it).
+    if layout.added.is_dir() and layout.added.stat().st_mtime > built_at:
+        return True
     return any(p.stat().st_mtime > built_at for p in layout.added.glob("*") if p.is_file())
 
 

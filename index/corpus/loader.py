@@ -324,6 +324,11 @@ def _blocks_from_pieces(pieces: list[Piece], pages: list[int | None] | None = No
     return blocks
 
 
+def valid_document_id(doc_id: str) -> bool:
+    """Ids are word characters of any script, '-', '_' and '.', at most 120: they name files."""
+    return re.fullmatch(r"[\w.\-]{1,120}", doc_id) is not None
+
+
 def _make_document(
     front: dict[str, Any], blocks: list[Block], path: str, meta: dict[str, Any], fallback_id_seed: str
 ) -> Document:
@@ -332,7 +337,7 @@ def _make_document(
     text = "\n\n".join(b.text for b in blocks)
     title = _as_text(front.get("title")) or _first_heading(blocks) or blocks[0].text[:60]
     doc_id = _as_text(front.get("id")) or _slug(fallback_id_seed)
-    if not re.fullmatch(r"[\w.\-]{1,120}", doc_id):
+    if not valid_document_id(doc_id):
         raise BadDocument(f"bad id {doc_id!r}: use letters, digits, '-', '_' or '.' (at most 120)")
     return Document(
         id=doc_id,

@@ -23,7 +23,8 @@ from index.corpus.loader import (
     load_file,
 )
 from index.models import Document
-from index.storage.batches import write_batch
+from index.storage.batches import batch_lock, settle, write_batch
+from index.storage.files import fsync_dir
 from index.storage.layout import DataLayout, mark_reindex_pending
 
 # A document is stored as `<id>.md`, and a file name holds at most 255 bytes (NAME_MAX) on
@@ -45,12 +46,19 @@ class UploadNotSaved(RuntimeError):
     """The upload was valid but could not be written (disk full, …); nothing was saved."""
 
 
-def ingest_files(data_dir: Path, uploads: list[tuple[str, bytes]], protected_ids: set[str]) -> list[Document]:
+def ingest_files(data_dir: Path, uploads: list[tuple[str, bytes]], protected_ids: set[str],
+                 mark_pending: bool = True) -> list[Document]:
     """Check uploaded files (name, content) in any corpus format and save their documents.
 
     All or nothing: one bad file refuses the whole request, so a client never has to work
-    out which half of its upload landed.
-    """
+    out which half of its upload landed. `mark_pending=False` leaves the reindex to the
+    caller (an incremental update, index/build/incremental.py)."""
+    documents, problems = read_uploads(uploads)
+    return _save(data_dir, documents, problems, protected_ids, mark_pending)
+
+
+def read_uploads(uploads: list[tuple[str, bytes]]) -> tuple[list[Document], list[str]]:
+    """The documents of uploaded files (name, content), and what is wrong with them; nothing saved."""
     documents: list[Document] = []
     problems: list[str] = []
     with _not_saved_on_os_error(), tempfile.TemporaryDirectory(prefix="upload-") as scratch:
@@ -69,10 +77,11 @@ def ingest_files(data_dir: Path, uploads: list[tuple[str, bytes]], protected_ids
             # p.path is the scratch path, with ":<line>" for a JSONL line: keep the line.
             problems.extend(f"{p.path.replace(str(path), name, 1)}: {p.reason}" for p in file_problems)
             documents.extend(docs)
-    return _save(data_dir, documents, problems, protected_ids)
+    return documents, problems
 
 
-def ingest_records(data_dir: Path, records: list[Any], protected_ids: set[str]) -> list[Document]:
+def ingest_records(data_dir: Path, records: list[Any], protected_ids: set[str],
+                   mark_pending: bool = True) -> list[Document]:
     """Check JSON documents ({"id", "title", "text", …}) and save them."""
     documents: list[Document] = []
     problems: list[str] = []
@@ -87,7 +96,7 @@ def ingest_records(data_dir: Path, records: list[Any], protected_ids: set[str]) 
             documents.append(document_from_record(record))
         except BadDocument as exc:
             problems.append(f"document {n}: {exc}")
-    return _save(data_dir, documents, problems, protected_ids)
+    return _save(data_dir, documents, problems, protected_ids, mark_pending)
 
 
 @contextmanager
@@ -107,13 +116,20 @@ def _encodable(record: dict[str, Any]) -> bool:
     return True
 
 
-def _save(data_dir: Path, documents: list[Document], problems: list[str], protected_ids: set[str]) -> list[Document]:
+def store_documents(data_dir: Path, documents: list[Document], protected_ids: set[str],
+                    mark_pending: bool = True) -> list[Document]:
+    """Save documents already read (the admin API's PUT sets their id): the upload's checks, all or nothing."""
+    return _save(data_dir, documents, [], protected_ids, mark_pending)
+
+
+def _save(data_dir: Path, documents: list[Document], problems: list[str], protected_ids: set[str],
+          mark_pending: bool) -> list[Document]:
     with _not_saved_on_os_error():
-        return _check_and_write(data_dir, documents, problems, protected_ids)
+        return _check_and_write(data_dir, documents, problems, protected_ids, mark_pending)
 
 
 def _check_and_write(data_dir: Path, documents: list[Document], problems: list[str],
-                     protected_ids: set[str]) -> list[Document]:
+                     protected_ids: set[str], mark_pending: bool) -> list[Document]:
     if not documents and not problems:
         problems.append("no documents in the upload")
     seen: set[str] = set()
@@ -132,7 +148,8 @@ def _check_and_write(data_dir: Path, documents: list[Document], problems: list[s
         raise IngestError(problems + conflicts, conflict=not problems)
     files = {f"{doc.id}.md": document_to_markdown(doc).encode("utf-8") for doc in documents}
     write_batch(data_dir, DataLayout(data_dir).added, files)
-    mark_reindex_pending(data_dir)
+    if mark_pending:
+        mark_reindex_pending(data_dir)
     return documents
 
 
@@ -178,6 +195,23 @@ def document_to_markdown(doc: Document) -> str:
             parts.append(block.text)
     header = yaml.safe_dump(front, allow_unicode=True, sort_keys=False)
     return f"---\n{header}---\n\n" + "\n\n".join(parts) + "\n"
+
+
+def added_path(data_dir: Path, doc_id: str) -> Path:
+    """Where an added document is stored (every upload is saved as `<id>.md`)."""
+    return DataLayout(data_dir).added / f"{doc_id}.md"
+
+
+def remove_added(data_dir: Path, doc_id: str) -> bool:
+    """Delete an added document's file, so no later build brings it back; False if there was none."""
+    with _not_saved_on_os_error(), batch_lock(data_dir):
+        settle(data_dir, DataLayout(data_dir).added)  # a batch a killed writer left may hold it
+        path = added_path(data_dir, doc_id)
+        if not path.is_file():
+            return False
+        path.unlink()
+        fsync_dir(path.parent)
+        return True
 
 
 def corpus_ids(corpus_dir: Path) -> set[str]:

@@ -54,6 +54,17 @@ def build_vocabulary(documents: Iterable[Document]) -> list[tuple[str, int]]:
     return counts.most_common(MAX_TERMS)
 
 
+def update_vocabulary(vocabulary: list[tuple[str, int]], added: Iterable[Document],
+                      removed: Iterable[Document]) -> list[tuple[str, int]]:
+    """`vocabulary` with the counts of `added` documents' words put in and `removed` ones'
+    taken out, for an incremental update. Close to, not the same as, a full count: word
+    pairs are counted within each side only, and terms past MAX_TERMS were already cut."""
+    counts: Counter[str] = Counter(dict(vocabulary))
+    counts.update(dict(build_vocabulary(added)))
+    counts.subtract(dict(build_vocabulary(removed)))
+    return [(term, weight) for term, weight in counts.most_common(MAX_TERMS) if weight > 0]
+
+
 def save_vocabulary(path: Path, vocabulary: list[tuple[str, int]]) -> None:
     path.write_text(json.dumps(vocabulary, ensure_ascii=False), encoding="utf-8")
 
@@ -67,10 +78,15 @@ class Suggester:
 
     @classmethod
     def load(cls, path: Path) -> Suggester:
+        return cls(cls.read_vocabulary(path))
+
+    @staticmethod
+    def read_vocabulary(path: Path) -> list[tuple[str, int]]:
+        """The saved (completion, weight) pairs; none when the file is missing or damaged."""
         try:
-            return cls([(str(t), int(w)) for t, w in json.loads(path.read_text(encoding="utf-8"))])
+            return [(str(t), int(w)) for t, w in json.loads(path.read_text(encoding="utf-8"))]
         except (OSError, ValueError, TypeError):
-            return cls([])
+            return []
 
     def suggest(self, query: str, limit: int = 8) -> list[str]:
         """Whole-query completions: the last word (English) or the longest completable

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh import scoring
@@ -53,17 +54,7 @@ def build_keyword_index(
     writer = ix.writer(limitmb=256)
     try:
         for passage in passages:
-            writer.add_document(
-                passage_id=passage.id,
-                doc_id=passage.doc_id,
-                title=passage.title,
-                heading=passage.heading,
-                text=passage.text,
-                source=passage.source,
-                district=passage.district,
-                lang=passage.lang,
-                date=date_key(passage.date),
-            )
+            writer.add_document(**_fields(passage))
             if on_progress:
                 on_progress(1)
         writer.commit()
@@ -75,6 +66,72 @@ def build_keyword_index(
 def build_keyword_accelerator(folder: Path, out_folder: Path) -> dict[str, int]:
     """The numpy copy of the Whoosh index in `folder` (accelerator.py), written to `out_folder`."""
     return build_accelerator(folder, out_folder, SCORING)
+
+
+def update_keyword_index(folder: Path, removed_doc_ids: Iterable[str], passages: Iterable[Passage]) -> None:
+    """Delete the passages of `removed_doc_ids` and add `passages`, in an existing index.
+
+    Whoosh writes the new passages as a new segment and records deletions in the new table
+    of contents; no existing segment file is opened for writing, so `folder` may hold hard
+    links to another build's files (index/build/incremental.py relies on it)."""
+    ix = whoosh_index.open_dir(str(folder))
+    writer = ix.writer()
+    try:
+        for doc_id in removed_doc_ids:
+            writer.delete_by_term("doc_id", doc_id)
+        for passage in passages:
+            writer.add_document(**_fields(passage))
+        writer.commit(mergetype=merge_small_segments)
+    except BaseException:
+        writer.cancel()
+        raise
+
+
+# Each update adds a segment, and every query reads every segment; past this many, the
+# small ones are merged into one (cheap: they hold the updates, not the corpus).
+MAX_SEGMENTS = 8
+# A segment with at least this share of the index's passages is never merged by an update:
+# rewriting it is the cost of a rebuild's keyword stage.
+LARGE_SEGMENT_SHARE = 0.25
+
+
+def merge_small_segments(writer: Any, segments: list[Any]) -> list[Any]:
+    """Whoosh merge policy: keep the large segments; merge the small ones once there are
+    too many, or as soon as one holds deleted passages. (Whoosh's own MERGE_SMALL merges
+    only segments of a few dozen documents, so update segments would pile up; OPTIMIZE
+    would rewrite the whole corpus.)
+
+    Why deletions: Whoosh leaves a deleted passage's terms in its segment's statistics
+    (document frequencies, field lengths) until the segment is rewritten, so BM25 scores
+    drift from a full rebuild's. Updates delete mostly what earlier updates added, which
+    sits in small segments: merging them is cheap and makes the scores exact again. A
+    deletion from a large segment (a document of the first build) keeps that small drift
+    until the next full build."""
+    from whoosh.reading import SegmentReader
+
+    total = sum(s.doc_count_all() for s in segments)
+    small = [s for s in segments if s.doc_count_all() < LARGE_SEGMENT_SHARE * total]
+    if len(segments) < MAX_SEGMENTS and not any(s.has_deletions() for s in small):
+        return segments
+    for segment in small:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return [s for s in segments if s not in small]
+
+
+def _fields(passage: Passage) -> dict[str, str]:
+    return {
+        "passage_id": passage.id,
+        "doc_id": passage.doc_id,
+        "title": passage.title,
+        "heading": passage.heading,
+        "text": passage.text,
+        "source": passage.source,
+        "district": passage.district,
+        "lang": passage.lang,
+        "date": date_key(passage.date),
+    }
 
 
 class KeywordIndex:

@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 
 from index.build.artifacts import (
-    DOCUMENTS_FILE,
     KEYWORD_ACCELERATOR_FOLDER,
     KEYWORD_FOLDER,
     PASSAGES_FILE,
@@ -23,8 +22,6 @@ from index.build.artifacts import (
     SUGGESTIONS_FILE,
     USER_DICTIONARY,
     VECTORS_FILE,
-    read_documents,
-    read_passages,
 )
 from index.crosslingual.glossary import GLOSSARY_FILE, Glossary
 from index.crosslingual.lexicon import Lexicon, load_lexicon
@@ -50,6 +47,7 @@ from index.search.config import SearchConfig
 from index.search.facets import corpus_facets
 from index.search.fusion import KEYWORD, SECOND_VECTOR, VECTOR, fuse, fusion_weights, uses_second_vector
 from index.search.query_plan import plan_query
+from index.search.reload import read_records
 from index.storage.layout import DamagedBuild, DataLayout, published_builds, sentence_cache_path, verify_build
 from index.text.analysis import load_user_dictionary
 from index.text.highlight import make_snippet
@@ -89,16 +87,18 @@ class LoadedBuild:
         return self.passages[self.position[passage_id]]
 
     @classmethod
-    def open(cls, folder: Path, marker: str, accelerate: bool = True) -> LoadedBuild:
+    def open(cls, folder: Path, marker: str, accelerate: bool = True, previous: LoadedBuild | None = None) -> LoadedBuild:
         """Raises DamagedBuild naming the file when the build cannot be served as written.
-        `accelerate` False: keyword search asks Whoosh even if the build has its accelerator."""
+
+        `accelerate` False: keyword search asks Whoosh even if the build has its accelerator.
+        `previous`, the build being served, lends its passages and documents to a build an
+        incremental update made from it (search/reload.py)."""
         verify_build(folder)
         with _naming(folder / USER_DICTIONARY):
             load_user_dictionary(folder / USER_DICTIONARY)
         with _naming(folder / PASSAGES_FILE):
-            passages = read_passages(folder)
-        with _naming(folder / DOCUMENTS_FILE):
-            documents = read_documents(folder)
+            passages, documents = read_records(
+                folder, *((previous.folder, previous.passages, previous.documents) if previous else ()))
         second = folder / SECOND_VECTORS_FILE
         counts = Counter(p.lang for p in passages)
         with _naming(folder / KEYWORD_FOLDER):
@@ -203,7 +203,7 @@ class SearchEngine:
             if folder is None:
                 return False
             try:
-                build = LoadedBuild.open(folder, marker, self.config.keyword_accelerator)
+                build = LoadedBuild.open(folder, marker, self.config.keyword_accelerator, previous=self._build)
             except DamagedBuild as exc:
                 # Remembered, so a broken build costs one failed open, not one per request.
                 self._unopenable_marker = marker

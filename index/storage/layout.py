@@ -81,16 +81,42 @@ def sentence_cache_path(layout: DataLayout, model_name: str) -> Path:
     return layout.cache / f"sentences-{model_name}.npz"
 
 
+class BuildBusy(RuntimeError):
+    """Another build held the build lock for longer than the caller would wait."""
+
+
+# How often a caller with a deadline retries the lock: a full build holds it for minutes to
+# hours, an incremental update for seconds.
+_LOCK_POLL_SECONDS = 0.1
+
+
 @contextmanager
-def build_lock(layout: DataLayout) -> Iterator[None]:
-    """One build at a time per data directory; released by the OS if the process dies."""
+def build_lock(layout: DataLayout, timeout: float | None = None) -> Iterator[None]:
+    """One build at a time per data directory; released by the OS if the process dies.
+
+    With `timeout`, raise BuildBusy instead of waiting longer than that many seconds."""
     layout.root.mkdir(parents=True, exist_ok=True)
     with open(layout.lock_file, "a+") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        _lock(handle.fileno(), timeout)
         try:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _lock(fd: int, timeout: float | None) -> None:
+    if timeout is None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise BuildBusy("another build holds the build lock") from None
+            time.sleep(_LOCK_POLL_SECONDS)
 
 
 def new_build_folder(layout: DataLayout) -> Path:
@@ -116,13 +142,27 @@ class DamagedBuild(RuntimeError):
         self.why = why
 
 
-def file_checksums(folder: Path) -> dict[str, str]:
-    """sha256 of every file of a build (paths relative to it), the manifest left out."""
+def file_checksums(folder: Path, known: dict[str, str] | None = None) -> dict[str, str]:
+    """sha256 of every file of a build (paths relative to it), the manifest left out.
+
+    `known` gives checksums already computed for files carried over unchanged (hard links
+    of the previous build's files, index/build/incremental.py): hashing a 50k-passage
+    build's 500 MB again would cost more than the update itself."""
+    known = known or {}
     return {
-        str(path.relative_to(folder)): _sha256(path)
+        name: known.get(name) or _sha256(path)
         for path in sorted(folder.rglob("*"))
         if path.is_file() and path.name != MANIFEST
+        for name in (str(path.relative_to(folder)),)
     }
+
+
+# (device, inode) -> (size, mtime_ns, sha256) of files this process has already hashed.
+# An incremental build hard-links the files it does not change, so a worker switching to
+# it finds most of them here and hashes only the new ones. Any write to a file changes its
+# mtime (or size), so damage done after a check is still caught; a fresh process checks
+# everything.
+_VERIFIED: dict[tuple[int, int], tuple[int, int, str]] = {}
 
 
 def verify_build(folder: Path) -> None:
@@ -137,11 +177,23 @@ def verify_build(folder: Path) -> None:
     for name, expected in (manifest.get("checksums") or {}).items():
         path = folder / name
         try:
-            actual = _sha256(path)
+            actual = _checksum_once(path)
         except OSError as exc:
             raise DamagedBuild(path, exc.strerror or str(exc)) from exc
         if actual != expected:
             raise DamagedBuild(path, "checksum mismatch (changed or truncated since the build)")
+
+
+def _checksum_once(path: Path) -> str:
+    """The file's sha256, from _VERIFIED when the same inode is unchanged since it was hashed."""
+    before = path.stat()
+    key, state = (before.st_dev, before.st_ino), (before.st_size, before.st_mtime_ns)
+    seen = _VERIFIED.get(key)
+    if seen is not None and seen[:2] == state:
+        return seen[2]
+    digest = _sha256(path)
+    _VERIFIED[key] = (*state, digest)
+    return digest
 
 
 def _sha256(path: Path) -> str:
@@ -160,9 +212,12 @@ def published_builds(layout: DataLayout) -> list[Path]:
                   key=lambda p: p.name, reverse=True)
 
 
-def publish_build(layout: DataLayout, tmp_folder: Path, manifest: dict[str, Any]) -> Path:
-    """Seal a finished build (with the checksum of every file) and make it the one served."""
-    sealed = {"format": BUILD_FORMAT, **manifest, "checksums": file_checksums(tmp_folder)}
+def publish_build(layout: DataLayout, tmp_folder: Path, manifest: dict[str, Any],
+                  known_checksums: dict[str, str] | None = None) -> Path:
+    """Seal a finished build (with the checksum of every file) and make it the one served.
+
+    `known_checksums`: files carried over unchanged from the previous build, and their sums."""
+    sealed = {"format": BUILD_FORMAT, **manifest, "checksums": file_checksums(tmp_folder, known_checksums)}
     write_atomic(tmp_folder / MANIFEST, json.dumps(sealed, ensure_ascii=False, indent=2))
     final = layout.builds / tmp_folder.name.removeprefix(".tmp-")
     os.replace(tmp_folder, final)
