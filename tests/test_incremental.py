@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from index import SearchEngine, build_index, read_passages, reindex_needed
-from index.build.artifacts import KEYWORD_FOLDER
+from index import KeywordIndex, SearchEngine, build_index, read_passages, reindex_needed
+from index.build.artifacts import KEYWORD_ACCELERATOR_FOLDER, KEYWORD_FOLDER
 from index.build.reindex import REINDEX_LOCK, _try_lock
 from index.storage.layout import PENDING_FILE, DataLayout, verify_build
 from tests.conftest import BUNDLED_CORPUS, NO_RATE_LIMITS, REPO_ROOT, share_caches
@@ -130,6 +130,9 @@ def test_updates_equal_a_full_rebuild(server: str, updated_data: Path, encoder) 
     layout = DataLayout(updated_data)
     incremental = layout.current_build()
     assert incremental is not None
+    # The update rewrote the keyword accelerator from its Whoosh folder: a stale one would be
+    # ignored (the same rankings, from Whoosh), so check that this one is taken.
+    assert KeywordIndex(incremental / KEYWORD_FOLDER, incremental / KEYWORD_ACCELERATOR_FOLDER).accelerator is not None
     rankings = {(q, mode): ids_for(server, q, mode) for q in QUERIES for mode in ("keyword", "vector", "hybrid")}
 
     rebuilt = updated_data.parent / "rebuilt"
