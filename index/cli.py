@@ -174,18 +174,12 @@ def _run_put(args: argparse.Namespace, settings: IndexSettings) -> int:
             print(f"refused {problem}", file=sys.stderr)
         return EXIT_SKIPPED
     try:
-        update = put_documents(args.data, [dataclasses.replace(documents[0], id=args.id)], protected)
+        return _apply_update(args, lambda: put_documents(
+            args.data, [dataclasses.replace(documents[0], id=args.id)], protected))
     except IngestError as exc:
         for problem in exc.problems:
             print(f"refused {problem}", file=sys.stderr)
         return EXIT_SKIPPED
-    except UploadNotSaved as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except BuildBusy:
-        return _queue_full_reindex(args, args.id)
-    _print_update(update)
-    return 0
 
 
 def _run_delete(args: argparse.Namespace, settings: IndexSettings) -> int:
@@ -199,8 +193,13 @@ def _run_delete(args: argparse.Namespace, settings: IndexSettings) -> int:
     if not in_build and not added_path(args.data, args.id).is_file():
         print(f"error: no document with id {args.id!r}", file=sys.stderr)
         return 1
+    return _apply_update(args, lambda: delete_documents(args.data, [args.id]))
+
+
+def _apply_update(args: argparse.Namespace, update_index: Callable[[], IncrementalUpdate]) -> int:
+    """Run an incremental update; when a full build holds the index, queue the change behind it."""
     try:
-        update = delete_documents(args.data, [args.id])
+        update = update_index()
     except UploadNotSaved as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
