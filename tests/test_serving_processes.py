@@ -15,6 +15,7 @@ import requests
 
 from tests.servers import gunicorn_pids, serve_with_gunicorn, server_log
 
+WORKER_READY_SECONDS = 300  # a worker compiling its model on a loaded machine
 STOP_SECONDS = 10  # gunicorn's graceful timeout is 30 s: a hung worker would still be there
 
 
@@ -49,8 +50,15 @@ def test_sigterm_to_the_master_ends_every_worker(bundled_data_dir: Path) -> None
 def test_every_worker_logs_its_threads_and_uses_one_blas_thread(bundled_data_dir: Path) -> None:
     with serve_with_gunicorn(bundled_data_dir, workers=2) as base:
         _, workers = gunicorn_pids(base)
-        log = server_log(base).read_text(encoding="utf-8")
-    lines = {int(m.group(1)): m.group(0) for m in re.finditer(r"worker (\d+): inference threads .*", log)}
+        # The server answers as soon as one worker is ready; the other may still be
+        # compiling its model, and logs its line when it is.
+        deadline = time.monotonic() + WORKER_READY_SECONDS
+        while True:
+            log = server_log(base).read_text(encoding="utf-8")
+            lines = {int(m.group(1)): m.group(0) for m in re.finditer(r"worker (\d+): inference threads .*", log)}
+            if set(workers) <= set(lines) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
     assert set(workers) <= set(lines), f"no thread line for some of {workers}:\n{log[-2000:]}"
     for pid in workers:
         # Each BLAS library's own count (threadpoolctl reads it from OpenBLAS), not our setting.
