@@ -5,7 +5,14 @@ import json
 
 import numpy as np
 
-from index.answer.features import FEATURE_NAMES, holds_type, translated_overlap, wanted_types
+from index.answer.features import (
+    FEATURE_NAMES,
+    holds_type,
+    translated_overlap,
+    translated_weighted_overlap,
+    wanted_types,
+    weighted_overlap,
+)
 from index.answer.learned import MODEL_FILE, AnswerModel
 from index.models import QueryPlan
 
@@ -39,3 +46,28 @@ def test_answer_types_in_both_languages() -> None:
     assert "number" in wanted_types("How many companies moved in?")
     assert holds_type("2021年5月，江门正式实施“链长制”", ["date"])
     assert not holds_type("江门正式实施“链长制”", ["date"])
+
+
+def test_weighted_overlap_counts_a_rare_word_above_a_common_one() -> None:
+    weights = {"江门": 0.2, "前三季度": 3.0, "生产总值": 2.0}
+    terms = ("江门", "前三季度", "生产总值")
+    assert weighted_overlap(terms, {"前三季度"}, weights) > weighted_overlap(terms, {"江门"}, weights)
+    assert weighted_overlap(terms, set(terms), weights) == 1.0
+    assert weighted_overlap(terms, {"无关"}, weights) == 0.0
+
+
+def test_translated_weighted_overlap_prefers_the_sentence_with_the_rare_renderings() -> None:
+    plan = QueryPlan("What was Jiangmen's GDP in the first three quarters?", "en", "", "", True,
+                     translated=("江门", "地区生产总值", "前三季度"), terms=("jiangmen", "gdp", "first", "three", "quarter"))
+    weights = {"江门": 0.3, "地区生产总值": 3.0, "前三季度": 2.5}
+    right = "前三季度地区生产总值为2810.29亿元"
+    common = "江门规模以上工业增加值1076.77亿元"
+    assert translated_weighted_overlap(plan, right, weights) > translated_weighted_overlap(plan, common, weights) > 0
+    assert translated_weighted_overlap(plan, "与问题无关的句子", weights) == 0.0
+
+
+def test_term_weights_come_from_the_real_index(engine) -> None:
+    """On the bundled corpus, 江门 is in most passages and 链长制 in few: idf orders them,
+    and a word no passage holds weighs most (it can only lower a sentence's overlap)."""
+    weights = engine.term_weights(["江门", "链长制", "股价走势图"])
+    assert weights["股价走势图"] > weights["链长制"] > weights["江门"] > 0

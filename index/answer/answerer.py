@@ -13,7 +13,14 @@ from typing import Protocol
 
 import numpy as np
 
-from index.answer.features import sentence_features, translated_overlap, wanted_types
+from index.answer.features import (
+    CandidateSignals,
+    feature_matrix,
+    translated_overlap,
+    translated_weighted_overlap,
+    wanted_types,
+    weighted_overlap,
+)
 from index.answer.learned import DEFAULT_MODEL, AnswerModel
 from index.corpus.passages import Sentence, split_sentences
 from index.crosslingual.english_answer import render_english
@@ -40,6 +47,8 @@ class AnswerSource(Protocol):
     def embed_sentences(self, texts: list[str]) -> np.ndarray: ...
 
     def unknown_terms(self, terms: Iterable[str]) -> set[str]: ...
+
+    def term_weights(self, terms: Iterable[str]) -> dict[str, float]: ...
 
 EVIDENCE_PASSAGES = 6  # passages read per question
 MAX_ANSWER_SENTENCES = 2
@@ -218,33 +227,42 @@ def score_sentences(
     question = plan.text
     # The question as typed, not the plan's vector text: the tuning was calibrated on it.
     question_vector = source.embed_question(question)
+    # The plan's vector text (with its glossary terms) is what the vector side already
+    # embedded for this search, so the encoder's cache answers it without a model call.
+    expanded_vector = source.embed_question(plan.vector_text) if plan.vector_text != question else question_vector
     sentence_vectors = source.embed_sentences([s.text for s, _, _ in candidates])
     similarities = sentence_vectors @ question_vector
+    expanded = sentence_vectors @ expanded_vector
     terms = set(plan.terms)
+    weights = source.term_weights(terms | set(plan.translated))
     quantity = bool(_QUANTITY_QUESTION.search(question))
     wanted_units = [unit for hint, unit in _UNIT_HINTS if hint.search(question)]
-    types = wanted_types(question)
-    best_cosine = float(similarities.max())
-    top_score = hits[0].score if hits else 0.0
     unknown: dict[str, float] = {}
 
-    scored = []
-    for (sentence, hit, rank), similarity in zip(candidates, similarities):
-        cross_lingual = hit.passage.lang != plan.lang
-        if cross_lingual and plan.lang == "en" and tuning.translated_overlap:
+    signals: list[CandidateSignals] = []
+    simplified: list[str] = []
+    for (sentence, hit, _), similarity, expanded_similarity in zip(candidates, similarities, expanded):
+        text = to_simplified(sentence.text)
+        simplified.append(text)
+        if hit.passage.lang != plan.lang and plan.lang == "en" and tuning.translated_overlap:
             # English terms never occur in a Chinese sentence: its overlap is that of the
             # question's Chinese renderings (glossary, then CC-CEDICT), the ones the keyword side searched.
-            overlap = translated_overlap(plan, to_simplified(sentence.text))
+            overlap = translated_overlap(plan, text)
+            weighted = translated_weighted_overlap(plan, text, weights)
         else:
             sentence_terms = set(query_terms(sentence.text))
             overlap = len(terms & sentence_terms) / len(terms) if terms else 0.0
+            weighted = weighted_overlap(plan.terms, sentence_terms, weights)
         figure = quantity and _has_wanted_figure(sentence.text, wanted_units)
-        score = tuning.score(float(similarity), overlap, figure, rank)
+        signals.append(CandidateSignals(float(similarity), overlap, weighted, float(expanded_similarity), figure))
         if hit.passage.lang not in unknown:
             unknown[hit.passage.lang] = unknown_term_share(source, plan, hit.passage.lang)
-        features = sentence_features(float(similarity), best_cosine, overlap, figure, types, to_simplified(sentence.text),
-                                     hit, rank, top_score, unknown[hit.passage.lang], cross_lingual)
-        scored.append(ScoredSentence(sentence, hit, rank, float(similarity), overlap, figure, score, features))
+    rows = feature_matrix(signals, simplified, [h for _, h, _ in candidates], [r for _, _, r in candidates],
+                          wanted_types(question), [unknown[h.passage.lang] for _, h, _ in candidates],
+                          [h.passage.lang != plan.lang for _, h, _ in candidates], hits[0].score if hits else 0.0)
+    scored = [ScoredSentence(sentence, hit, rank, s.cosine, s.overlap, s.figure,
+                             tuning.score(s.cosine, s.overlap, s.figure, rank), row)
+              for (sentence, hit, rank), s, row in zip(candidates, signals, rows)]
     scored.sort(key=lambda s: -s.score)
     return scored
 

@@ -10,13 +10,19 @@ the question's language, so one model serves zh, en and zh-Hant questions:
 - the expected answer type against what the sentence holds (when -> a date, how many -> a
   counted number, who / which company -> an organisation, where -> a place, how large -> an area);
 - the passage's rank, its fused score relative to the top one, whether both retrievers found it;
-- the share of the question's words the corpus never uses (the tempting unanswerables).
+- the share of the question's words the corpus never uses (the tempting unanswerables);
+- the same overlap weighted by each word's rarity in the corpus (BM25's idf: 区域 matters less
+  than 前三季度), and its gap to the best candidate's;
+- the e5 cosine to the question as the encoders searched it (QueryPlan.vector_text: an English
+  question plus its glossary terms in Chinese), and its gap to the best candidate's;
+- the sentence's rank among the candidates by e5 cosine.
 """
 from __future__ import annotations
 
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -55,6 +61,7 @@ ANSWER_TYPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
 FEATURE_NAMES: tuple[str, ...] = (
     "cosine", "cosine_gap", "overlap", "figure", "type_wanted", "type_match",
     "inverse_rank", "fused_share", "both_retrievers", "unknown_share", "cross_lingual", "log_chars",
+    "weighted_overlap", "weighted_overlap_gap", "expanded_cosine", "expanded_cosine_gap", "inverse_cosine_rank",
 )
 
 
@@ -81,6 +88,65 @@ def translated_overlap(plan: QueryPlan, sentence_simplified: str) -> float:
     # A glossary phrase renders several English terms as one Chinese term ("first three
     # quarters" -> 前三季度): with fewer renderings than terms, the renderings are the units.
     return min(1.0, len(distinct) / min(len(plan.terms), len(set(plan.translated))))
+
+
+def weighted_overlap(terms: Sequence[str], sentence_terms: set[str], weights: dict[str, float]) -> float:
+    """Share of the question's idf mass that the sentence holds."""
+    total = sum(weights.get(t, 0.0) for t in set(terms))
+    return sum(weights.get(t, 0.0) for t in set(terms) & sentence_terms) / total if total > 0 else 0.0
+
+
+def translated_weighted_overlap(plan: QueryPlan, sentence_simplified: str, weights: dict[str, float]) -> float:
+    """translated_overlap with each found rendering weighted by its idf, against as many
+    average-weight renderings as the question has units (capped at 1)."""
+    renderings = set(plan.translated)
+    if not plan.terms or not renderings:
+        return 0.0
+    found = [t for t in renderings if t in sentence_simplified]
+    distinct = [t for t in found if not any(t != other and t in other for other in found)]
+    mean_weight = sum(weights.get(t, 0.0) for t in renderings) / len(renderings)
+    units = min(len(plan.terms), len(renderings))
+    if mean_weight <= 0:
+        return 0.0
+    return min(1.0, sum(weights.get(t, 0.0) for t in distinct) / (mean_weight * units))
+
+
+@dataclass(frozen=True)
+class CandidateSignals:
+    """What score_sentences measured for one candidate, before it becomes a feature row."""
+
+    cosine: float
+    overlap: float
+    weighted_overlap: float
+    expanded_cosine: float
+    figure: bool
+
+
+def feature_matrix(
+    signals: Sequence[CandidateSignals],
+    sentences: Sequence[str],
+    hits: Sequence[Hit],
+    ranks: Sequence[int],
+    types: Sequence[str],
+    unknown_shares: Sequence[float],
+    cross_lingual: Sequence[bool],
+    top_score: float,
+) -> list[list[float]]:
+    """One row per candidate (FEATURE_NAMES order); gaps and ranks are within the question."""
+    if not signals:
+        return []
+    best_cosine = max(s.cosine for s in signals)
+    best_weighted = max(s.weighted_overlap for s in signals)
+    best_expanded = max(s.expanded_cosine for s in signals)
+    cosine_rank = np.argsort(np.argsort([-s.cosine for s in signals], kind="stable")) + 1
+    rows = []
+    for i, s in enumerate(signals):
+        row = sentence_features(s.cosine, best_cosine, s.overlap, s.figure, types, sentences[i], hits[i], ranks[i],
+                                top_score, unknown_shares[i], cross_lingual[i])
+        row += [s.weighted_overlap, s.weighted_overlap - best_weighted, s.expanded_cosine,
+                s.expanded_cosine - best_expanded, 1.0 / float(cosine_rank[i])]
+        rows.append(row)
+    return rows
 
 
 def sentence_features(

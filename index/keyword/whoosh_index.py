@@ -188,8 +188,13 @@ class KeywordIndex:
 
     def unknown_terms(self, terms: Iterable[str]) -> set[str]:
         """The terms that occur nowhere in the corpus."""
+        return {t for t, df in self.document_frequencies(terms).items() if df == 0}
+
+    def document_frequencies(self, terms: Iterable[str]) -> dict[str, int]:
+        """How many passages hold each term, in whichever field holds it most (the
+        answerer weighs a rare word's presence in a sentence above a common one's)."""
         with self._index.reader() as reader:
-            return {t for t in terms if not any(reader.doc_frequency(f, t) for f in SEARCH_FIELDS)}
+            return {t: max(reader.doc_frequency(f, t) for f in SEARCH_FIELDS) for t in terms}
 
     def doc_count(self) -> int:
         return self._index.doc_count()

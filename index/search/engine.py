@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections import Counter
@@ -367,6 +368,13 @@ class SearchEngine:
     def unknown_terms(self, terms: Iterable[str]) -> set[str]:
         """The terms no passage of the current build contains."""
         return self.build.keyword.unknown_terms(terms)
+
+    def term_weights(self, terms: Iterable[str]) -> dict[str, float]:
+        """Each term's BM25 inverse document frequency over the current build's passages."""
+        keyword = self.build.keyword
+        passages = keyword.doc_count()
+        return {term: math.log(1 + (passages - df + 0.5) / (df + 0.5))
+                for term, df in keyword.document_frequencies(terms).items()}
 
     @property
     def glossary(self) -> Glossary:
