@@ -24,12 +24,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from benchmarks.train_answers import Asking, Decision, Rates
+from benchmarks.answer_askings import Asking, Decision, Rates, rates
 
 INNER_FOLDS = 3
 PARAMS: dict[str, Any] = dict(n_estimators=200, learning_rate=0.05, num_leaves=15, min_child_samples=50,
@@ -142,8 +141,6 @@ def boosted_decision(decision: BoostedDecision, a: Asking) -> tuple[Decision, fl
 
 
 def _decision(answered: bool, right: bool) -> Decision:
-    from benchmarks.train_answers import Decision
-
     return Decision(bool(answered), bool(answered and right))
 
 
@@ -151,8 +148,6 @@ def best_threshold_held_out(held: Sequence[tuple[Asking, float, bool]], base: Ra
     """With the threshold chosen on the held-out askings themselves (not a deployable number:
     it shows what the signal could do if its threshold transferred): the most answered-right
     whose wrong answers and abstentions are no worse than `base`'s."""
-    from benchmarks.train_answers import rates
-
     askings = [a for a, _, _ in held]
     best: tuple[Rates, float] | None = None
     for t in np.arange(0.05, 0.99, 0.005):

@@ -33,12 +33,13 @@ import json
 import pickle
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from benchmarks import xquad
+from benchmarks.answer_askings import Asking, Decision, Rates, rates
 from benchmarks.answer_boosting import best_threshold_held_out, boosted_decision, fit_boosted
 from benchmarks.qa_eval import load_qa_set
 from benchmarks.qa_eval import open_engine as open_qa_engine
@@ -64,21 +65,6 @@ UNKNOWN = FEATURE_NAMES.index("unknown_share")
 # The hand-set rule before English overlap counted translated terms ("hand-set before").
 BEFORE = replace(DEFAULT_TUNING, translated_overlap=False, cross_lingual_threshold=0.84)
 SEARCH_DEPTH = 40  # deep enough to leave 6 passages once the question's article is removed
-
-
-@dataclass
-class Asking:
-    """One question in one language against one evidence set."""
-
-    qid: str
-    lang: str
-    article: int
-    answerable: bool
-    features: np.ndarray  # candidates x features
-    labels: np.ndarray  # candidate holds the answer
-    handset: np.ndarray  # hand-set score, current rule (translated overlap for en)
-    handset_old: np.ndarray  # hand-set score before it (English terms against Chinese text)
-    cross_lingual: bool
 
 
 def article_of_paragraph() -> list[int]:
@@ -129,12 +115,6 @@ def _plain_overlap(terms: tuple[str, ...], sentence: str) -> float:
     return len(set(terms) & set(query_terms(sentence))) / len(terms) if terms else 0.0
 
 
-@dataclass
-class Decision:
-    answered: bool
-    right: bool
-
-
 def handset_decision(a: Asking, old: bool = False) -> Decision:
     """The app's rule: best hand-set score (a runner-up within the margin is also cited)
     minus the unknown-word penalty, against the same-language or cross-lingual threshold."""
@@ -154,35 +134,6 @@ def learned_decision(a: Asking, p: np.ndarray, thresholds: dict[bool, float]) ->
     chosen = [i for i in order[:2] if p[i] >= p[order[0]] - 0.03]
     answered = bool(p[order[0]] >= thresholds[a.cross_lingual])
     return Decision(answered, answered and bool(a.labels[chosen].any()))
-
-
-@dataclass
-class Rates:
-    answerable: int = 0
-    right: int = 0
-    wrong: int = 0
-    unanswerable: int = 0
-    abstained: int = 0
-
-    def add(self, a: Asking, d: Decision) -> None:
-        if a.answerable:
-            self.answerable += 1
-            self.right += d.right
-            self.wrong += d.answered and not d.right
-        else:
-            self.unanswerable += 1
-            self.abstained += not d.answered
-
-    def row(self) -> list[str]:
-        n, u = max(1, self.answerable), max(1, self.unanswerable)
-        return [f"{self.right / n:.3f}", f"{self.wrong / n:.3f}", f"{self.abstained / u:.3f}"]
-
-
-def rates(askings: list[Asking], decisions: list[Decision]) -> Rates:
-    r = Rates()
-    for a, d in zip(askings, decisions):
-        r.add(a, d)
-    return r
 
 
 def fit(askings: list[Asking]) -> AnswerModel:
