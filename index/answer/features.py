@@ -73,6 +73,13 @@ def holds_type(sentence: str, types: Sequence[str]) -> bool:
     return any(ANSWER_TYPES[name][1].search(sentence) for name in types)
 
 
+def found_renderings(renderings: Sequence[str] | set[str], sentence_simplified: str) -> list[str]:
+    """The question's Chinese renderings the sentence holds, each word once: a rendering
+    inside a longer found one (生产总值 in 地区生产总值) is the same word."""
+    found = [t for t in renderings if t in sentence_simplified]
+    return [t for t in found if not any(t != other and t in other for other in found)]
+
+
 def translated_overlap(plan: QueryPlan, sentence_simplified: str) -> float:
     """For an English question over a Chinese sentence: how many of the question's words
     the sentence holds in Chinese, as a share of the question's terms.
@@ -82,9 +89,7 @@ def translated_overlap(plan: QueryPlan, sentence_simplified: str) -> float:
     1, keeps the alternatives that are absent from diluting the share."""
     if not plan.terms or not plan.translated:
         return 0.0
-    found = [t for t in plan.translated if t in sentence_simplified]
-    # A rendering inside a longer found one (生产总值 in 地区生产总值) is the same word.
-    distinct = [t for t in found if not any(t != other and t in other for other in found)]
+    distinct = found_renderings(plan.translated, sentence_simplified)
     # A glossary phrase renders several English terms as one Chinese term ("first three
     # quarters" -> 前三季度): with fewer renderings than terms, the renderings are the units.
     return min(1.0, len(distinct) / min(len(plan.terms), len(set(plan.translated))))
@@ -102,8 +107,7 @@ def translated_weighted_overlap(plan: QueryPlan, sentence_simplified: str, weigh
     renderings = set(plan.translated)
     if not plan.terms or not renderings:
         return 0.0
-    found = [t for t in renderings if t in sentence_simplified]
-    distinct = [t for t in found if not any(t != other and t in other for other in found)]
+    distinct = found_renderings(renderings, sentence_simplified)
     mean_weight = sum(weights.get(t, 0.0) for t in renderings) / len(renderings)
     units = min(len(plan.terms), len(renderings))
     if mean_weight <= 0:
