@@ -5,7 +5,9 @@ import re
 
 import pytest
 
-from index import BadFilter, SearchFilters
+from index import BadFilter, SearchFilters, analyze, query_terms, to_traditional
+from index.text.highlight import match_spans
+from index.text.language import HAN
 
 GDP_PASSAGE_FACT = "2810.29亿元"
 
@@ -76,6 +78,25 @@ def test_snippets_mark_matches_and_escape_everything_else(engine) -> None:
     assert "<mark>" in hit.snippet
     markup = re.findall(r"<[^>]*>", hit.snippet)
     assert set(markup) <= {"<mark>", "</mark>"}
+
+
+def test_highlighting_cuts_only_runs_that_can_hold_a_term_and_finds_the_same(engine) -> None:
+    """The highlighter has jieba cut only the Chinese runs holding a query term; what it
+    finds must equal what cutting every run finds, in either script, for Chinese, English
+    and mixed queries."""
+    queries = ["新型储能产业", "江门 GDP 2023", "侨乡 工业投资增长", "储", "manufacturing investment 新会"]
+    texts = [hit.passage.text for hit in engine.search("江门 新会 工业", k=20, mode="keyword").hits]
+    assert len(texts) >= 10
+    found = 0
+    for query in queries:
+        terms = set(query_terms(query))
+        chinese = [term for term in terms if HAN.search(term)]
+        for text in texts + [to_traditional(text) for text in texts]:
+            everything = [match for match in analyze(text) if match[0] in terms]
+            assert [match for match in analyze(text, only_runs_with=chinese) if match[0] in terms] == everything
+            found += len(everything)
+            assert bool(match_spans(text, terms)) == bool(everything)
+    assert found > 100
 
 
 @pytest.mark.parametrize("query", [

@@ -27,8 +27,8 @@ from index.crosslingual.english_answer import render_english
 from index.crosslingual.glossary import Glossary
 from index.crosslingual.lexicon import Lexicon
 from index.models import Answer, Citation, EnglishLine, Hit, QueryPlan, SearchMode, SearchResult
-from index.text.analysis import query_terms
-from index.text.language import guess_language, is_han
+from index.text.analysis import analyze
+from index.text.language import HAN, guess_language, is_han
 from index.text.script import TRADITIONAL_TAG, to_simplified, to_traditional
 
 
@@ -234,6 +234,8 @@ def score_sentences(
     similarities = sentence_vectors @ question_vector
     expanded = sentence_vectors @ expanded_vector
     terms = set(plan.terms)
+    # Only the question's terms count in a sentence, so jieba cuts only the runs that can hold one.
+    chinese_terms = [term for term in terms if HAN.search(term)]
     weights = source.term_weights(terms | set(plan.translated))
     quantity = bool(_QUANTITY_QUESTION.search(question))
     wanted_units = [unit for hint, unit in _UNIT_HINTS if hint.search(question)]
@@ -250,7 +252,7 @@ def score_sentences(
             overlap = translated_overlap(plan, text)
             weighted = translated_weighted_overlap(plan, text, weights)
         else:
-            sentence_terms = set(query_terms(sentence.text))
+            sentence_terms = {term for term, _, _ in analyze(sentence.text, only_runs_with=chinese_terms)}
             overlap = len(terms & sentence_terms) / len(terms) if terms else 0.0
             weighted = weighted_overlap(plan.terms, sentence_terms, weights)
         figure = quantity and _has_wanted_figure(sentence.text, wanted_units)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -79,7 +79,9 @@ def _cached_cut(run: str) -> tuple[tuple[str, int, int], ...]:
     return tuple(_segmenter().tokenize(run, mode="search"))
 
 
-def analyze(text: str, keep_stop_words: bool = False) -> Iterator[tuple[str, int, int]]:
+def analyze(
+    text: str, keep_stop_words: bool = False, only_runs_with: Collection[str] | None = None
+) -> Iterator[tuple[str, int, int]]:
     """(term, start, end) for every indexable term, in text order.
 
     Chinese: jieba's search mode also emits the short words inside long ones, so 农业
@@ -87,16 +89,23 @@ def analyze(text: str, keep_stop_words: bool = False) -> Iterator[tuple[str, int
     江門 gives the term 江门), at the same offsets, so spans still point into `text`.
     English: lowercased, Porter-stemmed. Numbers stay whole (2810.29), so a figure can be
     searched for.
+
+    `only_runs_with` skips every run of Chinese characters that contains none of these
+    strings: a word jieba cuts from a run is a substring of it, so a caller that looks
+    for given terms (the highlighter) finds the same ones without cutting the rest.
     """
     simplified = to_simplified(text)
     position = 0
     for match in HAN_RUN.finditer(text):
         yield from _latin_terms(text, position, match.start(), keep_stop_words)
         base = match.start()
-        for word, start, end in _cached_cut(simplified[match.start():match.end()]):
+        run = simplified[match.start():match.end()]
+        position = match.end()
+        if only_runs_with is not None and not any(term in run for term in only_runs_with):
+            continue
+        for word, start, end in _cached_cut(run):
             if keep_stop_words or not _is_chinese_stop_word(word):
                 yield word, base + start, base + end
-        position = match.end()
     yield from _latin_terms(text, position, len(text), keep_stop_words)
 
 
