@@ -21,6 +21,7 @@ class Asking:
     handset: np.ndarray  # hand-set score, current rule (translated overlap for en)
     handset_old: np.ndarray  # hand-set score before it (English terms against Chinese text)
     cross_lingual: bool
+    second_cosine: bool  # the USE cosine is part of `handset` (then its own threshold)
 
 
 @dataclass

@@ -73,6 +73,7 @@ class Outcome:
     best_score: float
     unknown_share: float
     cross_lingual: bool
+    second_cosine: bool  # the USE cosine is part of best_score (its own threshold)
     right_if_answered: bool  # a chosen quote holds an expected fact
 
 
@@ -81,7 +82,8 @@ def outcomes(questions: list[Question], tuning: AnswerTuning) -> list[Outcome]:
     result = []
     for q in questions:
         rescored = sorted(
-            (replace(c, score=tuning.score(c.similarity, c.overlap, c.figure, c.rank)) for c in q.candidates),
+            (replace(c, score=tuning.score(c.similarity, c.overlap, c.figure, c.rank, c.second_cosine))
+             for c in q.candidates),
             key=lambda c: -c.score,
         )
         chosen = choose_sentences(rescored)
@@ -92,6 +94,7 @@ def outcomes(questions: list[Question], tuning: AnswerTuning) -> list[Outcome]:
             best_score=best.score if best else 0.0,
             unknown_share=q.unknown_share[best.hit.passage.lang] if best else 0.0,
             cross_lingual=best is not None and best.hit.passage.lang != q.lang,
+            second_cosine=best is not None and best.second_cosine is not None,
             right_if_answered=any(f in c.sentence.text for c in chosen for f in q.facts),
         ))
     return result
@@ -102,7 +105,8 @@ def evaluate(results: list[Outcome], tuning: AnswerTuning) -> dict[str, dict[str
     stats: dict[str, dict[str, float]] = {}
     for o in results:
         confidence = o.best_score - tuning.unknown_term_penalty * o.unknown_share
-        threshold = tuning.cross_lingual_threshold if o.cross_lingual else tuning.threshold
+        cross = tuning.cross_lingual_second_threshold if o.second_cosine else tuning.cross_lingual_threshold
+        threshold = cross if o.cross_lingual else tuning.threshold
         answered = o.best_score > 0 and confidence >= threshold
         s = stats.setdefault(o.lang, {"answerable": 0, "answered_right": 0, "unanswerable": 0, "abstained": 0})
         if o.answerable:

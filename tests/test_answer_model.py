@@ -5,6 +5,8 @@ import json
 
 import numpy as np
 
+from index import DEFAULT_TUNING, score_sentences
+from index.answer.answerer import abstain_threshold
 from index.answer.features import (
     FEATURE_NAMES,
     holds_type,
@@ -71,3 +73,20 @@ def test_term_weights_come_from_the_real_index(engine) -> None:
     and a word no passage holds weighs most (it can only lower a sentence's overlap)."""
     weights = engine.term_weights(["江门", "链长制", "股价走势图"])
     assert weights["股价走势图"] > weights["链长制"] > weights["江门"] > 0
+
+
+def test_english_question_blends_uses_cosine_into_chinese_sentences_only(engine) -> None:
+    """An English question's Chinese candidates carry the USE cosine in their score (and
+    the answer its own threshold); a Chinese question's carry none."""
+    english = engine.search("What was Jiangmen's GDP in the first three quarters?", k=6, mode="hybrid", facets=False)
+    scored = score_sentences(engine, english.plan, english.hits)
+    chinese = [s for s in scored if s.hit.passage.lang == "zh"]
+    assert chinese and all(s.second_cosine is not None for s in chinese)
+    for s in chinese:
+        without = DEFAULT_TUNING.score(s.similarity, s.overlap, s.figure, s.rank)
+        assert s.score == DEFAULT_TUNING.score(s.similarity, s.overlap, s.figure, s.rank, s.second_cosine)
+        assert abs(s.score - without - DEFAULT_TUNING.second_cosine_weight * s.second_cosine) < 1e-9
+    assert len({round(s.second_cosine, 4) for s in chinese}) > 1  # a cosine per sentence, not a constant
+    assert abstain_threshold(DEFAULT_TUNING, "en", scored[0]) == DEFAULT_TUNING.cross_lingual_second_threshold
+    same = engine.search("前三季度江门地区生产总值是多少？", k=6, mode="hybrid", facets=False)
+    assert all(s.second_cosine is None for s in score_sentences(engine, same.plan, same.hits))

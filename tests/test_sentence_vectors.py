@@ -56,14 +56,25 @@ def test_ask_over_a_large_corpus_embeds_no_sentence(large_data_dir: Path, encode
         calls[prompt_name] += len(texts)
         return real_encode(texts, prompt_name)
 
+    second_calls: Counter[str] = Counter()
+    real_second = engine.second_encoder._encode
+
+    def counting_second(texts: list[str], prompt_name: str) -> np.ndarray:
+        second_calls[prompt_name] += len(texts)
+        return real_second(texts, prompt_name)
+
     monkeypatch.setattr(encoder, "_encode", counting_encode)
-    for question in ("前三季度地区生产总值是多少？", "新会区有多少家专精特新企业？", "江门的工业历史从哪一年开始？"):
+    monkeypatch.setattr(engine.second_encoder, "_encode", counting_second)
+    questions = ("前三季度地区生产总值是多少？", "新会区有多少家专精特新企业？", "江门的工业历史从哪一年开始？",
+                 "What was Jiangmen's GDP in the first three quarters?", "How many new projects did Xinhui add?")
+    for question in questions:
         answer = ask(engine, question)
         assert answer.passages, question  # the answerer really read evidence passages
-    assert calls["passage"] == 0  # no sentence went through the model
-    # Each question went through the model at most once: one seen earlier in the session
-    # (the encoder is shared) comes from its query cache.
-    assert calls["query"] <= 3
+    assert calls["passage"] == 0 and second_calls["passage"] == 0  # no sentence went through a model
+    # Each question went through each model at most once: one seen earlier in the session
+    # (the encoder is shared) comes from its query cache. USE reads only the English ones.
+    assert calls["query"] <= len(questions)
+    assert second_calls["query"] <= 2
 
 
 def test_stored_sentence_vectors_are_the_models(large_data_dir: Path, encoder):
@@ -78,3 +89,17 @@ def test_stored_sentence_vectors_are_the_models(large_data_dir: Path, encoder):
     fresh = encoder.encode_passages(texts)
     assert np.allclose(np.sum(stored * fresh, axis=1), 1.0, atol=1e-5)
     assert isinstance(engine.build.vectors.vectors, np.memmap)
+
+
+def test_stored_second_encoder_sentence_vectors_are_uses(large_data_dir: Path, encoder):
+    """An English question's cosine to each Chinese sentence by USE (the answerer blends it
+    in) is read from the build's USE sentence vectors and equals the model's own."""
+    engine = SearchEngine(large_data_dir, encoder=encoder)
+    store = engine.build.second_sentences
+    assert store is not None and isinstance(store.vectors, np.memmap) and store.vectors.shape[1] == 512
+    texts = [s.text for s in split_sentences(engine.build.passages[77].text)]
+    question = "What was Jiangmen's GDP in the first three quarters?"
+    cosines = engine.second_cosines(question, texts)
+    assert cosines is not None
+    fresh = engine.second_encoder.encode_passages(texts) @ engine.second_encoder.encode_query(question)
+    assert np.allclose(cosines, fresh, atol=1e-5)

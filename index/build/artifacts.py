@@ -22,6 +22,10 @@ SECOND_VECTORS_FILE = "vectors-use.npy"
 # Every sentence's e5 vector, rows sorted by the sentence's hash (vector/sentence_store.py).
 SENTENCE_KEYS_FILE = "sentence-keys.npy"
 SENTENCE_VECTORS_FILE = "sentence-vectors.npy"
+# The same for USE, when the build has the second encoder: the answerer blends its cosine
+# into an English question's choice among Chinese sentences (answer/answerer.py).
+SECOND_SENTENCE_KEYS_FILE = "sentence-keys-use.npy"
+SECOND_SENTENCE_VECTORS_FILE = "sentence-vectors-use.npy"
 PASSAGES_FILE = "passages.jsonl"
 DOCUMENTS_FILE = "documents.jsonl"
 SUGGESTIONS_FILE = "suggestions.json"

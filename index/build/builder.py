@@ -15,6 +15,8 @@ from index.build.artifacts import (
     KEYWORD_ACCELERATOR_FOLDER,
     KEYWORD_FOLDER,
     PASSAGES_FILE,
+    SECOND_SENTENCE_KEYS_FILE,
+    SECOND_SENTENCE_VECTORS_FILE,
     SECOND_VECTORS_FILE,
     SENTENCE_KEYS_FILE,
     SENTENCE_VECTORS_FILE,
@@ -118,8 +120,14 @@ def build_index(
                                   _stage(progress, "embeddings", len(passages)), paths)
         cache.save()
         save_vectors(folder / VECTORS_FILE, vectors)
-        _embed_second(data_dir, layout, folder, passages, second_encoder, progress, paths, runner)
-        _embed_sentences(layout, folder, passages, encoder, progress, runner)
+        second = _embed_second(data_dir, layout, folder, passages, second_encoder, progress, paths, runner)
+        sentences = sorted({s.text for p in passages for s in split_sentences(p.text)})
+        _embed_sentences(layout, folder, sentences, encoder, _stage(progress, "answer sentences", len(sentences)),
+                         runner, (SENTENCE_KEYS_FILE, SENTENCE_VECTORS_FILE))
+        if second is not None:
+            _embed_sentences(layout, folder, sentences, second,
+                             _stage(progress, "answer sentences, second encoder", len(sentences)),
+                             runner, (SECOND_SENTENCE_KEYS_FILE, SECOND_SENTENCE_VECTORS_FILE))
         stages["embed"] = time.perf_counter() - t
 
         write_jsonl(folder / DOCUMENTS_FILE, (d.to_dict() for d in loaded.documents))
@@ -148,32 +156,33 @@ def build_index(
 
 
 def _embed_sentences(
-    layout: DataLayout, folder: Path, passages: list[Passage], encoder: Encoder, progress: ProgressFactory | None,
-    runner: BuildRunner,
+    layout: DataLayout, folder: Path, sentences: list[str], encoder: Encoder, on_progress: Callable[[int], None] | None,
+    runner: BuildRunner, files: tuple[str, str],
 ) -> None:
     """Every sentence's vector, at any corpus size, so answering a question embeds the
     question alone (sentence_store.py); cached by content hash like the passages."""
-    sentences = sorted({s.text for p in passages for s in split_sentences(p.text)})
     cache = EmbeddingCache(sentence_cache_path(layout, encoder.name))
-    vectors = runner.embed(encoder, sentences, cache, _stage(progress, "answer sentences", len(sentences)))
+    vectors = runner.embed(encoder, sentences, cache, on_progress)
     cache.save()
-    SentenceVectors.write(folder / SENTENCE_KEYS_FILE, folder / SENTENCE_VECTORS_FILE, sentences, vectors)
+    SentenceVectors.write(folder / files[0], folder / files[1], sentences, vectors)
 
 
 def _embed_second(
     data_dir: Path, layout: DataLayout, folder: Path, passages: list[Passage],
     encoder: Encoder | None, progress: ProgressFactory | None, paths: dict[str, str], runner: BuildRunner,
-) -> None:
-    """The second encoder's passage vectors (vectors-use.npy), cached like e5's."""
+) -> Encoder | None:
+    """The second encoder's passage vectors (vectors-use.npy), cached like e5's; the
+    encoder, or None when the build has no second encoder."""
     if encoder is None:
         if not second_encoder_enabled():
-            return
+            return None
         encoder = UseEncoder(data_dir)
     cache = EmbeddingCache(layout.cache / f"passages-{encoder.name}.npz")
     vectors = _embed_or_blame(runner, encoder, passages, cache,
                               _stage(progress, "second encoder", len(passages)), paths)
     cache.save()
     save_vectors(folder / SECOND_VECTORS_FILE, vectors)
+    return encoder
 
 
 @contextmanager

@@ -26,6 +26,8 @@ from index.build.artifacts import (
     KEYWORD_ACCELERATOR_FOLDER,
     KEYWORD_FOLDER,
     PASSAGES_FILE,
+    SECOND_SENTENCE_KEYS_FILE,
+    SECOND_SENTENCE_VECTORS_FILE,
     SECOND_VECTORS_FILE,
     SENTENCE_KEYS_FILE,
     SENTENCE_VECTORS_FILE,
@@ -184,10 +186,22 @@ def _update_graph(change: Change, old_path: Path, new_path: Path, vectors: np.nd
 
 
 def update_sentences(change: Change) -> list[str]:
-    """Add the new sentences' vectors. Those of removed text stay: a sentence is found only
+    """Add the new sentences' e5 vectors. Those of removed text stay: a sentence is found only
     by its exact text, so an orphan costs a row on disk and nothing else, and finding
     which sentences no other passage shares would mean splitting the whole corpus."""
-    keys_path, vectors_path = change.old / SENTENCE_KEYS_FILE, change.old / SENTENCE_VECTORS_FILE
+    return _add_sentence_vectors(change, SENTENCE_KEYS_FILE, SENTENCE_VECTORS_FILE, change.encoder)
+
+
+def update_second_sentences(change: Change) -> list[str]:
+    """The same for the second encoder's sentence vectors, when the build has them."""
+    return _add_sentence_vectors(change, SECOND_SENTENCE_KEYS_FILE, SECOND_SENTENCE_VECTORS_FILE,
+                                 change.second_encoder)
+
+
+def _add_sentence_vectors(
+    change: Change, keys_name: str, vectors_name: str, encoder: Callable[[], Encoder | None]
+) -> list[str]:
+    keys_path, vectors_path = change.old / keys_name, change.old / vectors_name
     if not (keys_path.is_file() and vectors_path.is_file()):
         return []
     keys = np.load(keys_path, mmap_mode="r")
@@ -197,19 +211,22 @@ def update_sentences(change: Change) -> list[str]:
     missing = ~(keys[at] == new_keys) if len(keys) else np.ones(len(texts), bool)
     if not missing.any():
         return []  # nothing new: both files are linked unchanged
+    model = encoder()
+    if model is None:  # the second encoder was turned off since the build: claimed, not written
+        return [keys_name, vectors_name]
     texts = [t for t, m in zip(texts, missing) if m]
     new_keys = new_keys[missing]
-    added = change.encoder().encode_passages(texts)
+    added = model.encode_passages(texts)
     change.embedded += len(texts)
     order = np.argsort(new_keys, kind="stable")
     new_keys, added = new_keys[order], np.asarray(added, np.float32)[order]
     where = np.searchsorted(keys, new_keys)
     vectors = np.load(vectors_path, mmap_mode="r")
-    for path, array in ((change.new / SENTENCE_KEYS_FILE, np.insert(keys, where, new_keys)),
-                        (change.new / SENTENCE_VECTORS_FILE, np.insert(vectors, where, added, axis=0))):
+    for path, array in ((change.new / keys_name, np.insert(keys, where, new_keys)),
+                        (change.new / vectors_name, np.insert(vectors, where, added, axis=0))):
         with atomic_writer(path) as handle:
             np.save(handle, array)
-    return [SENTENCE_KEYS_FILE, SENTENCE_VECTORS_FILE]
+    return [keys_name, vectors_name]
 
 
 def update_suggestions(change: Change) -> list[str]:
@@ -243,5 +260,6 @@ ARTIFACT_UPDATES: list[tuple[str, Callable[[Change], list[str]]]] = [
     ("vectors", update_vectors),
     ("second vectors", update_second_vectors),
     ("sentences", update_sentences),
+    ("second sentences", update_second_sentences),
     ("suggestions", update_suggestions),
 ]

@@ -17,6 +17,8 @@ from index.build.artifacts import (
     KEYWORD_ACCELERATOR_FOLDER,
     KEYWORD_FOLDER,
     PASSAGES_FILE,
+    SECOND_SENTENCE_KEYS_FILE,
+    SECOND_SENTENCE_VECTORS_FILE,
     SECOND_VECTORS_FILE,
     SENTENCE_KEYS_FILE,
     SENTENCE_VECTORS_FILE,
@@ -80,6 +82,7 @@ class LoadedBuild:
     glossary: Glossary
     second_vectors: VectorIndex | None  # USE vectors, when the build made them
     sentences: SentenceVectors | None  # every sentence's e5 vector (None in builds older than them)
+    second_sentences: SentenceVectors | None  # and its USE vector, when the build has USE
     languages: frozenset[str]  # of the passages
     main_language: str  # the language most passages are in
     facets: Facets
@@ -111,6 +114,9 @@ class LoadedBuild:
             second_vectors = VectorIndex.open(second, passages, SECOND_VECTOR) if second.is_file() else None
         with _naming(folder / SENTENCE_VECTORS_FILE):
             sentences = SentenceVectors.open(folder / SENTENCE_KEYS_FILE, folder / SENTENCE_VECTORS_FILE)
+        with _naming(folder / SECOND_SENTENCE_VECTORS_FILE):
+            second_sentences = SentenceVectors.open(folder / SECOND_SENTENCE_KEYS_FILE,
+                                                    folder / SECOND_SENTENCE_VECTORS_FILE)
         with _naming(folder / SUGGESTIONS_FILE):
             suggester = Suggester.load(folder / SUGGESTIONS_FILE)
         with _naming(folder / GLOSSARY_FILE):
@@ -127,6 +133,7 @@ class LoadedBuild:
             glossary=glossary,
             second_vectors=second_vectors,
             sentences=sentences,
+            second_sentences=second_sentences,
             languages=frozenset(counts),
             main_language=counts.most_common(1)[0][0] if counts else "zh",
             facets=corpus_facets(documents, passages),
@@ -359,6 +366,21 @@ class SearchEngine:
             missing = [t for t, ok in zip(texts, found) if not ok]
             out[~found] = self._embed_unbuilt(missing)
         return out
+
+    def second_cosines(self, query: str, texts: list[str]) -> np.ndarray | None:
+        """The second encoder's (USE) cosine of each sentence to `query`, read from the
+        build's USE sentence vectors; None when the build has none. `query` is the plan's
+        vector text: a cross-lingual search has already embedded it (a cache hit)."""
+        sentences = self.build.second_sentences
+        if sentences is None:
+            return None
+        rows = sentences.rows(texts)
+        found = rows >= 0
+        vectors = np.empty((len(texts), sentences.vectors.shape[1]), dtype=np.float32)
+        vectors[found] = sentences.vectors[rows[found]]
+        if not found.all():  # not split from this build's passages: never happens in ask
+            vectors[~found] = self.second_encoder.encode_passages([t for t, ok in zip(texts, found) if not ok])
+        return vectors @ self.second_encoder.encode_query(query)
 
     def _embed_unbuilt(self, texts: list[str]) -> np.ndarray:
         if self._sentence_cache is None:
