@@ -38,7 +38,7 @@ def vectors() -> np.ndarray:
 def saved(tmp_path_factory: pytest.TempPathFactory, vectors: np.ndarray) -> Path:
     path = tmp_path_factory.mktemp("vectors") / "vectors.npy"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(vector_index, "ANN_MIN_VECTORS", COUNT)  # the real threshold is 20k: too slow to build here
+        patch.setattr(vector_index, "ANN_MIN_VECTORS", COUNT)  # the real threshold is 100k: too slow to build here
         save_vectors(path, vectors)
     return path
 
