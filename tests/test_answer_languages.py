@@ -27,7 +27,7 @@ ENGLISH = [
                  marks=OTHER_SENTENCE),
     ("How many new technological upgrading projects did Xinhui add in 2023?", "108个"),
     ("How fast did Jiangmen's manufacturing value added grow from January to September?", "4.6%"),
-    pytest.param("How much output value did Hymson's Jiangmen subsidiary produce in 2022?", "超30亿元", marks=ABSTAINS),
+    ("How much output value did Hymson's Jiangmen subsidiary produce in 2022?", "超30亿元"),
 ]
 
 # Written in traditional characters (as OpenCC s2hk writes them), one per line.

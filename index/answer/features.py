@@ -80,6 +80,13 @@ def found_renderings(renderings: Sequence[str] | set[str], sentence_simplified: 
     return [t for t in found if not any(t != other and t in other for other in found)]
 
 
+def renderings_of(plan: QueryPlan) -> set[str]:
+    """An English question's words as a Chinese sentence would write them: the plan's
+    translations, and its numbers and years as they are (2022 is 2022 in both), so that a
+    question about 2022 prefers the sentence about 2022 to the one about 2021."""
+    return set(plan.translated) | {term for term in plan.terms if term[0].isdigit()}
+
+
 def translated_overlap(plan: QueryPlan, sentence_simplified: str) -> float:
     """For an English question over a Chinese sentence: how many of the question's words
     the sentence holds in Chinese, as a share of the question's terms.
@@ -87,12 +94,13 @@ def translated_overlap(plan: QueryPlan, sentence_simplified: str) -> float:
     The plan's translated terms list several renderings per English word (GDP ->
     地区生产总值, 生产总值); counting found renderings against the English terms, capped at
     1, keeps the alternatives that are absent from diluting the share."""
-    if not plan.terms or not plan.translated:
+    renderings = renderings_of(plan)
+    if not plan.terms or not renderings:
         return 0.0
-    distinct = found_renderings(plan.translated, sentence_simplified)
+    distinct = found_renderings(renderings, sentence_simplified)
     # A glossary phrase renders several English terms as one Chinese term ("first three
     # quarters" -> 前三季度): with fewer renderings than terms, the renderings are the units.
-    return min(1.0, len(distinct) / min(len(plan.terms), len(set(plan.translated))))
+    return min(1.0, len(distinct) / min(len(plan.terms), len(renderings)))
 
 
 def weighted_overlap(terms: Sequence[str], sentence_terms: set[str], weights: dict[str, float]) -> float:
@@ -104,7 +112,7 @@ def weighted_overlap(terms: Sequence[str], sentence_terms: set[str], weights: di
 def translated_weighted_overlap(plan: QueryPlan, sentence_simplified: str, weights: dict[str, float]) -> float:
     """translated_overlap with each found rendering weighted by its idf, against as many
     average-weight renderings as the question has units (capped at 1)."""
-    renderings = set(plan.translated)
+    renderings = renderings_of(plan)
     if not plan.terms or not renderings:
         return 0.0
     distinct = found_renderings(renderings, sentence_simplified)
