@@ -136,6 +136,24 @@ def test_deep_lists_and_ties_match_whoosh(synthetic) -> None:  # type: ignore[no
         assert_same_ranking(expected, got)
 
 
+def test_document_frequencies_count_the_passages_holding_each_term(synthetic) -> None:  # type: ignore[no-untyped-def]
+    """The answerer's term weights: from the accelerator, the number of passages whose
+    title, heading or text holds the term (what Whoosh matches for it); from Whoosh
+    alone, its best field's count, never more and zero exactly when it is."""
+    whoosh, fast, _ = synthetic
+    terms = list(dict.fromkeys(query_terms("中国 城市 人口 the city government 诺曼 维京 2020年"))) + ["不存在的词语"]
+    from_store, from_whoosh = fast.document_frequencies(terms), whoosh.document_frequencies(terms)
+    assert list(from_store) == terms
+    for term in terms:
+        holding = len(whoosh.matching_ids([term]))
+        assert from_store[term] == holding, term
+        assert from_whoosh[term] <= holding and (from_whoosh[term] == 0) == (holding == 0), term
+    assert sum(1 for t in terms if from_store[t] > 0) >= len(terms) - 1
+    assert any(from_store[t] > from_whoosh[t] for t in terms)  # titles and texts hold different passages
+    assert fast.unknown_terms(terms) == whoosh.unknown_terms(terms) == {"不存在的词语"}
+    assert fast.doc_count() == whoosh.doc_count() > 0
+
+
 def test_a_store_of_another_whoosh_index_is_not_used(bundled, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     whoosh, fast, passages = bundled
     assert fast.accelerator is not None

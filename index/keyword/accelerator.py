@@ -214,6 +214,12 @@ class KeywordAccelerator:
             scores[~keep] = 0.0
         return scores
 
+    def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many passages hold each term in any field: the length of its postings,
+        which already merge the fields and leave deleted passages out."""
+        found = self._terms.find(list(terms))
+        return {term: int(self._ptr[i + 1] - self._ptr[i]) if i >= 0 else 0 for term, i in zip(terms, found)}
+
     def passage_id(self, row: int) -> str:
         return self._ids[row]
 

@@ -135,8 +135,9 @@ def _fields(passage: Passage) -> dict[str, str]:
 
 
 class KeywordIndex:
-    """Read side of the index. Opens a searcher per call: Whoosh readers are cheap, and
-    never holding one means a rebuilt index can replace this one at any time.
+    """Read side of the index. Never holds a Whoosh reader (each open copies the term
+    file, and holding one would keep that copy in every worker); opens one per call
+    where Whoosh must answer, which with the accelerator is never on the query path.
 
     With `accelerator_folder` holding a store read from this same Whoosh index
     (accelerator.py), ranking, counting and facet counts come from it: the same top
@@ -147,11 +148,14 @@ class KeywordIndex:
         self._index = whoosh_index.open_dir(str(folder))
         self._weighting = scoring.BM25F(B=BM25_B, K1=BM25_K1)
         self.accelerator: KeywordAccelerator | None = None
+        # A build's index never changes once served (updates write a new build), so its
+        # counts are read once: opening a Whoosh reader copies its term file into memory,
+        # 40 ms per open at 50k passages, and `ask` needed three per question.
+        with self._index.reader() as reader:
+            self._doc_count, count_all = reader.doc_count(), reader.doc_count_all()
         if accelerator_folder is not None:
-            with self._index.reader() as reader:
-                count = reader.doc_count_all()
             self.accelerator = KeywordAccelerator.open(
-                accelerator_folder, SCORING, self._index.latest_generation(), count)
+                accelerator_folder, SCORING, self._index.latest_generation(), count_all)
 
     def search(self, terms: Sequence[str], limit: int, filters: SearchFilters | None = None) -> RankedList:
         """Top passages for the analyzer's `terms` (QueryPlan.keyword_terms), with the
@@ -191,13 +195,18 @@ class KeywordIndex:
         return {t for t, df in self.document_frequencies(terms).items() if df == 0}
 
     def document_frequencies(self, terms: Iterable[str]) -> dict[str, int]:
-        """How many passages hold each term, in whichever field holds it most (the
-        answerer weighs a rare word's presence in a sentence above a common one's)."""
+        """How many passages hold each term (the answerer weighs a rare word's presence in
+        a sentence above a common one's). From the accelerator's postings, without a
+        Whoosh reader; Whoosh alone gives per-field counts, so there it is the field that
+        holds the term most (a lower bound of the same count; zero exactly when it is)."""
+        terms = list(dict.fromkeys(terms))
+        if self.accelerator is not None:
+            return self.accelerator.document_frequencies(terms)
         with self._index.reader() as reader:
             return {t: max(reader.doc_frequency(f, t) for f in SEARCH_FIELDS) for t in terms}
 
     def doc_count(self) -> int:
-        return self._index.doc_count()
+        return self._doc_count
 
 
 def build_query(terms: Sequence[str]) -> Query | None:
