@@ -32,7 +32,7 @@ def components(engine: SearchEngine, query: str) -> dict[str, float]:
     out: dict[str, float] = {}
     out["plan (jieba, lexicon)"], plan = _timed(lambda: engine.plan_query(query, build))
     depth = max(10, engine.config.candidates)
-    out["keyword (Whoosh)"], _ = _timed(lambda: build.keyword.search(plan.keyword_terms, depth))
+    out["keyword (KeywordIndex.search, accelerator)"], _ = _timed(lambda: build.keyword.search(plan.keyword_terms, depth))
     out["e5 query embedding"], vector = _timed(lambda: engine.encoder.encode_query(plan.vector_text))
     out["vector scan (e5)"], _ = _timed(lambda: build.vectors.search(vector, depth))
     if plan.cross_lingual and build.second_vectors is not None:

@@ -3,7 +3,7 @@
 sentence-transformers' own `backend="openvino"` needs optimum-intel, which pins
 transformers below ours, so the export is done here: the folder's `BertModel` is traced by
 `openvino.convert_model` (straight from torch: no ONNX step or package is needed) and saved
-with float32 weights under `<data_dir>/models/multilingual-e5-small-openvino/`, next to the
+with float16 weights under `<data_dir>/models/multilingual-e5-small-openvino/`, next to the
 converted folder and like it rebuilt when its source, OpenVINO or this recipe changes.
 Building takes 20-60 s and needs torch; serving from it needs neither torch nor
 transformers (openvino_runtime.py).
@@ -19,7 +19,7 @@ from index.vector.e5.atomic_folder import ensure_folder, fsync_tree
 from index.vector.e5.model_folder import MODEL_NAME, ensure_model_folder, expected_marker
 
 # Bump when the export recipe changes: older exports are then rebuilt on the next start.
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # 2: fp16 weights on disk
 MODEL_XML = "model.xml"  # the graph; its weights are model.bin beside it
 MARKER_FILE = "export.json"
 # Copied from the converted folder: the runtime needs them and not the float32 weights.
@@ -73,8 +73,11 @@ def export_openvino(source: Path, target: Path) -> None:
     target.mkdir(parents=True)
     for name, port in zip(("input_ids", "attention_mask"), graph.inputs):
         port.get_tensor().set_names({name})
-    # ov.save_model halves the weights to fp16 unless told not to; we keep fp32 vectors.
-    ov.save_model(graph, str(target / MODEL_XML), compress_to_fp16=False)
+    # fp16 on disk only: the CPU plugin widens them to its inference precision when it
+    # compiles (vectors at cosine 1.00000 to the fp32 file in fp32, the same as it in bf16),
+    # and every process maps the weights file: 235 MB instead of 470 took the PSS of two
+    # gunicorn workers at 50k passages from 1,546 to 1,336 MiB (docs/BENCHMARKS.md).
+    ov.save_model(graph, str(target / MODEL_XML), compress_to_fp16=True)
     for name in TOKENIZER_FILES:
         (target / name).write_bytes((source / name).read_bytes())
     (target / MARKER_FILE).write_text(json.dumps(expected_export_marker(), indent=2), encoding="utf-8")
