@@ -12,11 +12,13 @@ from index.answer.features import (
     holds_type,
     translated_overlap,
     translated_weighted_overlap,
+    verbatim_terms,
     wanted_types,
     weighted_overlap,
 )
 from index.answer.learned import MODEL_FILE, AnswerModel
 from index.models import QueryPlan
+from index.text.analysis import analyze
 
 
 def test_versioned_model_file_loads_and_matches_the_features() -> None:
@@ -40,6 +42,25 @@ def test_english_overlap_counts_translated_terms_and_phrases_as_units() -> None:
     other = "规模以上工业增加值1076.77亿元，同比增长5.4%"
     assert translated_overlap(plan, right) == 0.5  # 地区生产总值, 前三季度 of 4 renderings
     assert translated_overlap(plan, other) == 0.0
+
+
+def test_english_words_a_chinese_sentence_writes_as_they_are_count_in_its_overlap() -> None:
+    """"When was Sky Digital launched?" against 当Sky Digital于1998年推出的时候: sky and
+    digit are there in Latin letters, as the Chinese question's would be; words only
+    inside others (skyline) or numbers do not count here (numbers are renderings already)."""
+    plan = QueryPlan("When was Sky Digital launched?", "en", "", "", True,
+                     translated=("天空", "数码", "数字", "推出"), terms=("sky", "digit", "launch", "1998"))
+    right = "当Sky Digital于 1998 年推出的时候，这一新闻服务使用的是 Astra 2A 卫星。"
+    other = "Sky+HD内容是使用 MPEG-4 广播的，skyline 不算。"
+
+    def verbatim(sentence: str) -> set[str]:
+        return verbatim_terms(plan, (term for term, _, _ in analyze(sentence, only_runs_with=())))
+
+    assert verbatim(right) == {"sky", "digit"}
+    assert verbatim(other) == {"sky"}
+    assert translated_overlap(plan, right, verbatim(right)) == 1.0  # 推出, 1998, sky, digit of 4 units
+    assert translated_overlap(plan, right) == 0.5  # without them: 推出 and 1998 only
+    assert translated_overlap(plan, other, verbatim(other)) == 0.25
 
 
 def test_answer_types_in_both_languages() -> None:

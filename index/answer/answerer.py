@@ -18,6 +18,7 @@ from index.answer.features import (
     feature_matrix,
     translated_overlap,
     translated_weighted_overlap,
+    verbatim_terms,
     wanted_types,
     weighted_overlap,
 )
@@ -265,8 +266,9 @@ def score_sentences(
         if hit.passage.lang != plan.lang and plan.lang == "en" and tuning.translated_overlap:
             # English terms never occur in a Chinese sentence: its overlap is that of the
             # question's Chinese renderings (glossary, then CC-CEDICT), the ones the keyword side searched.
-            overlap = translated_overlap(plan, text)
-            weighted = translated_weighted_overlap(plan, text, weights)
+            verbatim = verbatim_terms(plan, (term for term, _, _ in analyze(sentence.text, only_runs_with=())))
+            overlap = translated_overlap(plan, text, verbatim)
+            weighted = translated_weighted_overlap(plan, text, weights, verbatim)
         else:
             sentence_terms = {term for term, _, _ in analyze(sentence.text, only_runs_with=chinese_terms)}
             overlap = len(terms & sentence_terms) / len(terms) if terms else 0.0

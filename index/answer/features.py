@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from index.models import Hit, QueryPlan
+from index.text.language import HAN
 
 # Expected answer types: (question pattern, what a sentence holding that type looks like).
 # Patterns cover simplified Chinese (traditional questions arrive simplified, QueryPlan.text)
@@ -87,20 +88,33 @@ def renderings_of(plan: QueryPlan) -> set[str]:
     return set(plan.translated) | {term for term in plan.terms if term[0].isdigit()}
 
 
-def translated_overlap(plan: QueryPlan, sentence_simplified: str) -> float:
+def translated_overlap(plan: QueryPlan, sentence_simplified: str, verbatim: Collection[str] = ()) -> float:
     """For an English question over a Chinese sentence: how many of the question's words
     the sentence holds in Chinese, as a share of the question's terms.
 
     The plan's translated terms list several renderings per English word (GDP ->
     地区生产总值, 生产总值); counting found renderings against the English terms, capped at
-    1, keeps the alternatives that are absent from diluting the share."""
+    1, keeps the alternatives that are absent from diluting the share. `verbatim`: the
+    question's English terms the sentence writes as they are (Sky Digital, NFL, BYD), which
+    count for it as they would for the same question asked in Chinese."""
     renderings = renderings_of(plan)
-    if not plan.terms or not renderings:
+    if not plan.terms or not (renderings or verbatim):
         return 0.0
     distinct = found_renderings(renderings, sentence_simplified)
-    # A glossary phrase renders several English terms as one Chinese term ("first three
-    # quarters" -> 前三季度): with fewer renderings than terms, the renderings are the units.
-    return min(1.0, len(distinct) / min(len(plan.terms), len(renderings)))
+    return min(1.0, (len(distinct) + len(verbatim)) / _units(plan, renderings))
+
+
+def _units(plan: QueryPlan, renderings: set[str]) -> int:
+    """What a found rendering is a share of. A glossary phrase renders several English
+    terms as one Chinese term ("first three quarters" -> 前三季度): with fewer renderings
+    than terms, the renderings are the units."""
+    return min(len(plan.terms), len(renderings)) if renderings else len(plan.terms)
+
+
+def verbatim_terms(plan: QueryPlan, sentence_latin_terms: Iterable[str]) -> set[str]:
+    """An English question's words (not numbers: renderings_of has them) that a Chinese
+    sentence holds in Latin letters, from the sentence's own analysis (stemmed alike)."""
+    return {t for t in plan.terms if not t[0].isdigit() and not HAN.search(t)} & set(sentence_latin_terms)
 
 
 def weighted_overlap(terms: Sequence[str], sentence_terms: set[str], weights: dict[str, float]) -> float:
@@ -109,18 +123,19 @@ def weighted_overlap(terms: Sequence[str], sentence_terms: set[str], weights: di
     return sum(weights.get(t, 0.0) for t in set(terms) & sentence_terms) / total if total > 0 else 0.0
 
 
-def translated_weighted_overlap(plan: QueryPlan, sentence_simplified: str, weights: dict[str, float]) -> float:
+def translated_weighted_overlap(plan: QueryPlan, sentence_simplified: str, weights: dict[str, float],
+                                verbatim: Collection[str] = ()) -> float:
     """translated_overlap with each found rendering weighted by its idf, against as many
     average-weight renderings as the question has units (capped at 1)."""
     renderings = renderings_of(plan)
-    if not plan.terms or not renderings:
+    if not plan.terms or not (renderings or verbatim):
         return 0.0
-    distinct = found_renderings(renderings, sentence_simplified)
-    mean_weight = sum(weights.get(t, 0.0) for t in renderings) / len(renderings)
-    units = min(len(plan.terms), len(renderings))
+    distinct = [*found_renderings(renderings, sentence_simplified), *verbatim]
+    pool = renderings or set(verbatim)
+    mean_weight = sum(weights.get(t, 0.0) for t in pool) / len(pool)
     if mean_weight <= 0:
         return 0.0
-    return min(1.0, sum(weights.get(t, 0.0) for t in distinct) / (mean_weight * units))
+    return min(1.0, sum(weights.get(t, 0.0) for t in distinct) / (mean_weight * _units(plan, renderings)))
 
 
 @dataclass(frozen=True)
