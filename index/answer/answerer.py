@@ -264,8 +264,9 @@ def score_sentences(
         text = to_simplified(sentence.text)
         simplified.append(text)
         if hit.passage.lang != plan.lang and plan.lang == "en" and tuning.translated_overlap:
-            # English terms never occur in a Chinese sentence: its overlap is that of the
-            # question's Chinese renderings (glossary, then CC-CEDICT), the ones the keyword side searched.
+            # A Chinese sentence holds an English question's words as Chinese renderings
+            # (glossary, then CC-CEDICT: the ones the keyword side searched), or now and then
+            # in Latin letters as they are (Sky Digital, NFL): both count in its overlap.
             verbatim = verbatim_terms(plan, (term for term, _, _ in analyze(sentence.text, only_runs_with=())))
             overlap = translated_overlap(plan, text, verbatim)
             weighted = translated_weighted_overlap(plan, text, weights, verbatim)

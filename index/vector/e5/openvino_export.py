@@ -76,7 +76,7 @@ def export_openvino(source: Path, target: Path) -> None:
     # fp16 on disk only: the CPU plugin widens them to its inference precision when it
     # compiles (vectors at cosine 1.00000 to the fp32 file in fp32, the same as it in bf16),
     # and every process maps the weights file: 235 MB instead of 470 took the PSS of two
-    # gunicorn workers at 50k passages from 1,546 to 1,336 MiB (docs/BENCHMARKS.md).
+    # gunicorn workers at 50k passages from 1,546 to 1,340 MiB (docs/BENCHMARKS.md).
     ov.save_model(graph, str(target / MODEL_XML), compress_to_fp16=True)
     for name in TOKENIZER_FILES:
         (target / name).write_bytes((source / name).read_bytes())
