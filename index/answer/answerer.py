@@ -13,6 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
+from index.answer.abstention import DEFAULT_ABSTENTION, AbstentionModel, abstention_row
 from index.answer.features import (
     CandidateSignals,
     feature_matrix,
@@ -148,9 +149,11 @@ class ScoredSentence:
 
 
 def ask(source: AnswerSource, question: str, tuning: AnswerTuning = DEFAULT_TUNING,
-        model: AnswerModel | None = DEFAULT_MODEL) -> Answer:
+        model: AnswerModel | None = DEFAULT_MODEL, abstention: AbstentionModel | None = DEFAULT_ABSTENTION) -> Answer:
     """`model`: the learned decision (learned.py), used when it is given and switched on;
-    otherwise the hand-set score and thresholds of `tuning`."""
+    otherwise the hand-set score and thresholds of `tuning`, with `abstention` (abstention.py)
+    deciding whether an English question is answered from a Chinese sentence when it is
+    given and switched on."""
     started = time.perf_counter()
     question = question.strip()
     # No facet counts: only the search page shows them, and at 50k passages counting
@@ -164,15 +167,13 @@ def ask(source: AnswerSource, question: str, tuning: AnswerTuning = DEFAULT_TUNI
     if learned and scored:
         scored = model.rescore(scored)  # type: ignore[union-attr]
     chosen = choose_sentences(scored)
-    confidence = 0.0
+    confidence, threshold = 0.0, 0.0
     if chosen and plan is not None:
         if learned:
             confidence = chosen[0].score
+            threshold = model.threshold(lang != chosen[0].hit.passage.lang)  # type: ignore[union-attr]
         else:
-            unknown = unknown_term_share(source, plan, chosen[0].hit.passage.lang)
-            confidence = chosen[0].score - tuning.unknown_term_penalty * unknown
-    threshold = (model.threshold(lang != chosen[0].hit.passage.lang) if learned  # type: ignore[union-attr]
-                 else abstain_threshold(tuning, lang, chosen[0])) if chosen else 0.0
+            confidence, threshold = handset_decision(source, plan, scored, tuning, abstention)
 
     if not chosen or confidence < threshold:
         message = TRADITIONAL_TAG if plan is not None and plan.traditional else lang
@@ -222,6 +223,20 @@ def unknown_term_share(source: AnswerSource, plan: QueryPlan, evidence_lang: str
     if not terms:
         return 0.0
     return len(source.unknown_terms(terms)) / len(terms)
+
+
+def handset_decision(source: AnswerSource, plan: QueryPlan, scored: list[ScoredSentence], tuning: AnswerTuning,
+                     abstention: AbstentionModel | None) -> tuple[float, float]:
+    """(confidence, threshold) for the best of `scored`: its score less the unknown-word
+    penalty against the hand-set threshold; for an English question over a Chinese sentence
+    scored with USE, the abstention model's probability against its own threshold, when the
+    model is switched on."""
+    best = scored[0]
+    unknown = unknown_term_share(source, plan, best.hit.passage.lang)
+    confidence = best.score - tuning.unknown_term_penalty * unknown
+    if abstention is not None and abstention.switched_on and best.second_cosine is not None:
+        return abstention.probability(abstention_row(scored, confidence)), abstention.threshold
+    return confidence, abstain_threshold(tuning, plan.lang, best)
 
 
 def abstain_threshold(tuning: AnswerTuning, question_lang: str, best: ScoredSentence) -> float:
