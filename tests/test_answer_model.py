@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
-
-from dataclasses import replace
 
 from index import DEFAULT_TUNING, ask, score_sentences
 from index.answer.abstention import ABSTENTION_FEATURES, ABSTENTION_FILE, AbstentionModel, abstention_row
