@@ -2,9 +2,9 @@
 
     python -m benchmarks.bundled_latency [--repeat 30]
 
-Builds into a scratch data directory that shares the model and vector caches with ./data, so
-"build" is the warm-cache rebuild a user sees after the first one; the cold embedding rate is
-printed separately from a re-embedding of every passage.
+Builds twice into a scratch data directory that shares the model and vector caches with ./data,
+and times the second: "build" is the warm-cache rebuild a user sees after the first one; the
+cold embedding rate is printed separately from a re-embedding of every passage.
 """
 from __future__ import annotations
 
@@ -54,6 +54,9 @@ def main() -> None:
             (shared / name).mkdir(exist_ok=True)
             (data / name).symlink_to(shared / name, target_is_directory=True)
         encoder = Encoder(data)
+        # A first build fills the shared caches (on a new machine the answer sentences are not
+        # in them yet: 17 s of embedding that a user pays once), so the timed one is warm.
+        build_index(settings.corpus_dir, data, encoder=encoder)
         t = time.perf_counter()
         summary = build_index(settings.corpus_dir, data, encoder=encoder)
         build_seconds = time.perf_counter() - t
