@@ -49,6 +49,7 @@ from index.search.browsing import FacetCounter, newest_first
 from index.search.config import SearchConfig
 from index.search.facets import corpus_facets
 from index.search.fusion import KEYWORD, SECOND_VECTOR, VECTOR, fuse, fusion_weights, uses_second_vector
+from index.crosslingual.pinyin_names import PinyinNames
 from index.search.query_plan import plan_query
 from index.search.reload import read_records
 from index.storage.layout import DamagedBuild, DataLayout, published_builds, sentence_cache_path, verify_build
@@ -80,6 +81,7 @@ class LoadedBuild:
     documents: dict[str, Document]
     suggester: Suggester
     glossary: Glossary
+    names: PinyinNames  # the corpus's Chinese words by pinyin, for English names
     second_vectors: VectorIndex | None  # USE vectors, when the build made them
     sentences: SentenceVectors | None  # every sentence's e5 vector (None in builds older than them)
     second_sentences: SentenceVectors | None  # and its USE vector, when the build has USE
@@ -118,7 +120,8 @@ class LoadedBuild:
             second_sentences = SentenceVectors.open(folder / SECOND_SENTENCE_KEYS_FILE,
                                                     folder / SECOND_SENTENCE_VECTORS_FILE)
         with _naming(folder / SUGGESTIONS_FILE):
-            suggester = Suggester.load(folder / SUGGESTIONS_FILE)
+            vocabulary = Suggester.read_vocabulary(folder / SUGGESTIONS_FILE)
+            suggester = Suggester(vocabulary)
         with _naming(folder / GLOSSARY_FILE):
             glossary = Glossary.load(folder / GLOSSARY_FILE)
         return cls(
@@ -131,6 +134,7 @@ class LoadedBuild:
             documents={d.id: d for d in documents},
             suggester=suggester,
             glossary=glossary,
+            names=PinyinNames.from_words(word for word, _ in vocabulary),
             second_vectors=second_vectors,
             sentences=sentences,
             second_sentences=second_sentences,
@@ -316,7 +320,7 @@ class SearchEngine:
         Chinese passage where the English alone did not; rank 43 of 48 -> rank 1)."""
         build = build or self.build
         return plan_query(query, build.languages, build.main_language, build.glossary, self.lexicon,
-                          self.config.translation)
+                          self.config.translation, build.names)
 
     def expand_query(self, query: str) -> str:
         """The text the encoders embed for `query` (benchmarks batch-embed these)."""

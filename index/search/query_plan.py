@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from index.crosslingual.glossary import Glossary
 from index.crosslingual.lexicon import Lexicon
+from index.crosslingual.pinyin_names import PinyinNames
 from index.crosslingual.query_translation import DEFAULT_LIMITS, TranslationLimits, chinese_terms, english_terms
 from index.models import QueryPlan
 from index.text.analysis import query_terms
@@ -33,19 +34,24 @@ def plan_query(
     glossary: Glossary | None,
     lexicon: Lexicon | None,
     limits: TranslationLimits = DEFAULT_LIMITS,
+    names: PinyinNames | None = None,
 ) -> QueryPlan:
     """`languages`: the languages the corpus has passages in; `lexicon` None turns the
-    general lexicon off (the glossary still applies, as before it existed)."""
+    general lexicon off (the glossary still applies, as before it existed); `names`: the
+    corpus's Chinese names by pinyin, which count as glossary terms (pinyin_names.py)."""
     typed = query.strip()
     if not typed:
         return QueryPlan("", "en", "", "", False)
     query = to_simplified(typed)
     lang = guess_language(query)
     glossed = glossary.translate_terms(query) if glossary is not None and lang == "en" else []
+    if names is not None and lang == "en" and "zh" in languages:
+        rest = glossary.remove_phrases(query) if glossary is not None else query
+        glossed += [name for name in names.translate(rest, lexicon) if name not in glossed]
     vector_text = _joined(query, glossed)
     translated: list[str] = list(glossed)
     if lang == "en" and "zh" in languages:
-        translated = chinese_terms(query, lexicon, glossary, limits)
+        translated = list(dict.fromkeys([*glossed, *chinese_terms(query, lexicon, glossary, limits)]))
     elif lang == "zh" and "en" in languages:
         translated = english_terms(query, lexicon, glossary, limits)
     keyword_text = _joined(query, translated)
