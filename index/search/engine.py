@@ -28,6 +28,7 @@ from index.build.artifacts import (
 )
 from index.crosslingual.glossary import GLOSSARY_FILE, Glossary
 from index.crosslingual.lexicon import Lexicon, load_lexicon
+from index.crosslingual.pinyin_names import PinyinNames
 from index.filters import date_key, passage_matches
 from index.keyword.suggest import Suggester
 from index.keyword.whoosh_index import KeywordIndex
@@ -49,7 +50,6 @@ from index.search.browsing import FacetCounter, newest_first
 from index.search.config import SearchConfig
 from index.search.facets import corpus_facets
 from index.search.fusion import KEYWORD, SECOND_VECTOR, VECTOR, fuse, fusion_weights, uses_second_vector
-from index.crosslingual.pinyin_names import PinyinNames
 from index.search.query_plan import plan_query
 from index.search.reload import read_records
 from index.storage.layout import DamagedBuild, DataLayout, published_builds, sentence_cache_path, verify_build
