@@ -49,7 +49,7 @@ from index.corpus.loader import (
     load_corpus,
     valid_document_id,
 )
-from index.corpus.passages import Sentence, split_passages, split_sentences
+from index.corpus.passages import Sentence, answer_sentences, split_passages, split_sentences
 from index.corpus.uploads import (
     IngestError,
     UploadNotSaved,
@@ -131,7 +131,7 @@ __all__ = [
     "document_from_record", "document_json", "document_summary_json", "fuse", "fuse_rrf", "fusion_weights",
     "guess_language", "has_han", "hit_json", "ingest_files", "ingest_records", "is_han", "load_corpus",
     "passage_json", "query_terms", "read_passages", "reindex_needed", "reindex_pending", "reindex_running",
-    "quarantined_uploads", "read_build_status", "run_pending_builds", "search_json", "split_passages", "split_sentences", "start_reindex",
+    "quarantined_uploads", "read_build_status", "run_pending_builds", "search_json", "split_passages", "split_sentences", "answer_sentences", "start_reindex",
     "TRADITIONAL_TAG", "script_of", "to_simplified", "to_traditional",
     "KEYWORD_SEARCH_FIELDS", "KeywordIndex", "build_keyword_accelerator", "build_keyword_index", "load_user_dictionary",
 ]

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from index import KeywordIndex, SearchEngine, build_index, read_passages, reindex_needed, split_sentences
+from index import KeywordIndex, SearchEngine, answer_sentences, build_index, read_passages, reindex_needed
 from index.build.artifacts import KEYWORD_ACCELERATOR_FOLDER, KEYWORD_FOLDER
 from index.build.reindex import REINDEX_LOCK, _try_lock
 from index.storage.layout import PENDING_FILE, DataLayout, verify_build
@@ -145,7 +145,7 @@ def test_updates_equal_a_full_rebuild(server: str, updated_data: Path, encoder) 
     for (query, mode), ids in rankings.items():
         assert [h.passage.id for h in engine.search(query, k=10, mode=mode).hits] == ids, (query, mode)
     # Both encoders' sentence vectors hold every sentence of the added documents, as a full build's do.
-    added = [s.text for d in ("eq-1", "eq-2") for s in split_sentences(bodies[d]["text"])]
+    added = [s.text for d in ("eq-1", "eq-2") for s in answer_sentences(bodies[d]["text"])]
     updated = SearchEngine(updated_data, encoder=encoder).build
     for store in (updated.sentences, updated.second_sentences, engine.build.second_sentences):
         assert store is not None and (store.rows(added) >= 0).all()

@@ -122,3 +122,23 @@ def test_english_passages_hold_about_120_words(tmp_path: Path) -> None:
     # Consecutive passages share a sentence (the overlap) but never cut one.
     assert passages[1].start < passages[0].end
     assert all(p.text.endswith(".") for p in passages)
+
+
+def test_answer_sentences_keep_clauses_with_the_sentence_they_belong_to() -> None:
+    """A clause ending in ； is quoted with the rest of its sentence (the period at its head
+    belongs to every clause), spans stay verbatim, and the joining stops at MAX_SIZE."""
+    from index.corpus.passages import answer_sentences
+
+    text = ("前言。截至10月底，江门市场主体总量达74.15万户，同比增长7.88%；"
+            "企业总量12.20万户，新登记企业1.58万户，同比增长14.94%。下一句；")
+    offset = 100
+    sentences = answer_sentences(text, offset)
+    assert [s.text for s in sentences] == [
+        "前言。",
+        "截至10月底，江门市场主体总量达74.15万户，同比增长7.88%；企业总量12.20万户，新登记企业1.58万户，同比增长14.94%。",
+        "下一句；",
+    ]
+    assert all(text[s.start - offset:s.end - offset] == s.text for s in sentences)
+    assert len(split_sentences(text)) == 4  # passages still split at every clause
+    long_clause = "很长的分句" * 70 + "；"
+    assert len(answer_sentences(long_clause + "后面的分句。")) == 2  # too long together: kept apart

@@ -24,7 +24,7 @@ from index.answer.features import (
     weighted_overlap,
 )
 from index.answer.learned import DEFAULT_MODEL, AnswerModel
-from index.corpus.passages import Sentence, split_sentences
+from index.corpus.passages import Sentence, answer_sentences
 from index.crosslingual.english_answer import render_english
 from index.crosslingual.glossary import Glossary
 from index.crosslingual.lexicon import Lexicon
@@ -251,7 +251,7 @@ def score_sentences(
     """Every sentence of the evidence passages, scored against the question."""
     candidates: list[tuple[Sentence, Hit, int]] = []
     for rank, hit in enumerate(hits, start=1):
-        for sentence in split_sentences(hit.passage.text, hit.passage.start):
+        for sentence in answer_sentences(hit.passage.text, hit.passage.start):
             if len(sentence.text) >= MIN_SENTENCE_CHARS:
                 candidates.append((sentence, hit, rank))
     if not candidates:

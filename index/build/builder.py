@@ -27,7 +27,7 @@ from index.build.artifacts import (
 )
 from index.build.runner import BuildRunner, LocalRunner
 from index.corpus.loader import LoadProblem, corpus_files
-from index.corpus.passages import split_passages, split_sentences
+from index.corpus.passages import answer_sentences, split_passages
 from index.crosslingual.glossary import GLOSSARY_FILE
 from index.env import second_encoder_enabled
 from index.keyword.suggest import build_vocabulary, save_vocabulary
@@ -121,7 +121,7 @@ def build_index(
         cache.save()
         save_vectors(folder / VECTORS_FILE, vectors)
         second = _embed_second(data_dir, layout, folder, passages, second_encoder, progress, paths, runner)
-        sentences = sorted({s.text for p in passages for s in split_sentences(p.text)})
+        sentences = sorted({s.text for p in passages for s in answer_sentences(p.text)})
         _embed_sentences(layout, folder, sentences, encoder, _stage(progress, "answer sentences", len(sentences)),
                          runner, (SENTENCE_KEYS_FILE, SENTENCE_VECTORS_FILE))
         if second is not None:

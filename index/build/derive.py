@@ -34,7 +34,7 @@ from index.build.artifacts import (
     SUGGESTIONS_FILE,
     VECTORS_FILE,
 )
-from index.corpus.passages import split_sentences
+from index.corpus.passages import answer_sentences
 from index.keyword.suggest import Suggester, save_vocabulary, update_vocabulary
 from index.keyword.whoosh_index import build_keyword_accelerator, update_keyword_index
 from index.models import Document, Passage
@@ -205,7 +205,7 @@ def _add_sentence_vectors(
     if not (keys_path.is_file() and vectors_path.is_file()):
         return []
     keys = np.load(keys_path, mmap_mode="r")
-    texts = sorted({s.text for p in change.passages for s in split_sentences(p.text)})
+    texts = sorted({s.text for p in change.passages for s in answer_sentences(p.text)})
     new_keys = np.fromiter((sentence_key(t) for t in texts), dtype=np.uint64, count=len(texts))
     at = np.minimum(np.searchsorted(keys, new_keys), max(len(keys) - 1, 0))
     missing = ~(keys[at] == new_keys) if len(keys) else np.ones(len(texts), bool)

@@ -44,6 +44,7 @@ MAX_LABEL_CHARS = 300
 # whitespace (so 2810.29 and "U.S." inside a sentence survive).
 _SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』）)\]】\"']*|\.+[”’\"')\]]*(?=\s)|…+[”’」』]*")
 _SOFT_BREAK = re.compile(r"[，、,：:]\s*")
+_CLAUSE_END = re.compile(r"[；;][”’」』）)\]】\"']*$")
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,26 @@ def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
         start = match.end()
     _append_trimmed(sentences, text, start, len(text), offset)
     return [piece for s in sentences for piece in _split_overlong(s)]
+
+
+def answer_sentences(text: str, offset: int = 0) -> list[Sentence]:
+    """The sentences an answer may quote: split_sentences, with a clause that ends in ；
+    quoted together with the clauses after it up to the full stop (while under MAX_SIZE).
+
+    A policy report lists its figures as clauses of one sentence (截至10月底，市场主体…；
+    企业总量…，新登记企业1.58万户…。): the time and place at its head belong to every
+    clause, and a clause alone can be the wrong quote (the one with the context, not the
+    figure) or an unfounded one (the figure without its period)."""
+    out: list[Sentence] = []
+    for sentence in split_sentences(text, offset):
+        previous = out[-1] if out else None
+        if previous is not None and _CLAUSE_END.search(previous.text):
+            joined = text[previous.start - offset:sentence.end - offset]
+            if text_size(joined) <= MAX_SIZE:
+                out[-1] = Sentence(joined, previous.start, sentence.end)
+                continue
+        out.append(sentence)
+    return out
 
 
 def _append_trimmed(out: list[Sentence], text: str, start: int, end: int, offset: int) -> None:
