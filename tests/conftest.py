@@ -178,16 +178,21 @@ def glossary():
 @pytest.fixture(scope="session")
 def english_engine(test_data_dir: Path, encoder):
     """An index of ENGLISH_DOCUMENTS alone (so a Chinese question is cross-lingual)."""
+    return engine_over(test_data_dir, encoder, "english", ENGLISH_DOCUMENTS, "en")
+
+
+def engine_over(test_data_dir: Path, encoder, name: str, documents: dict[str, tuple[str, str]], lang: str):
+    """A search engine over `documents` (id -> (title, text)) alone, built under test_data_dir/name."""
     import json
 
     from index import SearchEngine, build_index
 
-    corpus = test_data_dir / "english-corpus"
+    corpus = test_data_dir / f"{name}-corpus"
     corpus.mkdir(exist_ok=True)
-    lines = [json.dumps({"id": doc_id, "title": title, "text": text, "lang": "en"})
-             for doc_id, (title, text) in ENGLISH_DOCUMENTS.items()]
-    (corpus / "english.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    data_dir = test_data_dir / "english"
+    lines = [json.dumps({"id": doc_id, "title": title, "text": text, "lang": lang}, ensure_ascii=False)
+             for doc_id, (title, text) in documents.items()]
+    (corpus / f"{name}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    data_dir = test_data_dir / name
     data_dir.mkdir(exist_ok=True)
     share_caches(test_data_dir, data_dir)
     build_index(corpus, data_dir, encoder=encoder)

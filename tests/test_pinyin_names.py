@@ -1,13 +1,12 @@
 """English names in pinyin find the corpus's Chinese words (index/crosslingual/pinyin_names.py)."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from index.crosslingual.pinyin_names import PinyinNames, spelling
-from tests.conftest import share_caches
+from tests.conftest import engine_over
 
 # Towns the bundled glossary does not list, in a corpus that has no glossary at all.
 TOWNS = {
@@ -43,18 +42,7 @@ def test_only_words_that_look_like_names_are_looked_up(lexicon) -> None:
 
 @pytest.fixture(scope="module")
 def towns_engine(test_data_dir: Path, encoder):
-    from index import SearchEngine, build_index
-
-    corpus = test_data_dir / "towns-corpus"
-    corpus.mkdir(exist_ok=True)
-    lines = [json.dumps({"id": doc_id, "title": title, "text": text, "lang": "zh"}, ensure_ascii=False)
-             for doc_id, (title, text) in TOWNS.items()]
-    (corpus / "towns.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    data_dir = test_data_dir / "towns"
-    data_dir.mkdir(exist_ok=True)
-    share_caches(test_data_dir, data_dir)
-    build_index(corpus, data_dir, encoder=encoder)
-    return SearchEngine(data_dir, encoder=encoder)
+    return engine_over(test_data_dir, encoder, "towns", TOWNS, "zh")
 
 
 def test_an_english_query_finds_a_town_no_glossary_or_lexicon_knows(towns_engine) -> None:
