@@ -16,10 +16,11 @@ not (answer_boosting.py).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
-from benchmarks.answer_askings import Asking, Decision, Rates, rates
+from benchmarks.answer_askings import Asking, Decision, rates
 from index import AbstentionModel
 
 # Chosen by article-held-out CV on XQuAD's English askings among 0.003, 0.01, 0.03, 0.1 and 1
@@ -48,8 +49,7 @@ def fit_abstention(askings: list[Asking], handset: HandsetDecision, cites: Cites
     logistic = LogisticRegression(C=C, max_iter=3000).fit(scaler.transform(x), y)
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
     model = AbstentionModel(scaler.mean_, scale, logistic.coef_[0], float(logistic.intercept_[0]), 0.5, False)
-    return AbstentionModel(model.mean, model.scale, model.coef, model.intercept,
-                           choose_threshold(model, mine, handset, cites), False)
+    return replace(model, threshold=choose_threshold(model, mine, handset, cites))
 
 
 def choose_threshold(model: AbstentionModel, askings: list[Asking], handset: HandsetDecision,
@@ -59,7 +59,7 @@ def choose_threshold(model: AbstentionModel, askings: list[Asking], handset: Han
     best: tuple[int, float] | None = None
     for t in THRESHOLDS:
         r = rates(askings, [_decide(a, p, float(t), cites) for a, p in zip(askings, probabilities)])
-        if _no_worse(r, base) and (best is None or r.right > best[0]):
+        if r.no_worse_than(base) and (best is None or r.right > best[0]):
             best = (r.right, float(t))
     return best[1] if best is not None else float(THRESHOLDS[-1])
 
@@ -74,8 +74,3 @@ def decide(model: AbstentionModel, a: Asking, handset: HandsetDecision, cites: C
 def _decide(a: Asking, probability: float, threshold: float, cites: CitesAnswer) -> Decision:
     answered = probability >= threshold
     return Decision(answered, answered and cites(a))
-
-
-def _no_worse(r: Rates, base: Rates) -> bool:
-    return (r.wrong / max(1, r.answerable) <= base.wrong / max(1, base.answerable)
-            and r.abstained / max(1, r.unanswerable) >= base.abstained / max(1, base.unanswerable))

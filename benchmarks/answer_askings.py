@@ -50,6 +50,11 @@ class Rates:
             self.unanswerable += 1
             self.abstained += not d.answered
 
+    def no_worse_than(self, base: Rates) -> bool:
+        """A wrong-answer rate no higher and an unanswerable-abstention rate no lower than `base`'s."""
+        return (self.wrong / max(1, self.answerable) <= base.wrong / max(1, base.answerable)
+                and self.abstained / max(1, self.unanswerable) >= base.abstained / max(1, base.unanswerable))
+
     def row(self) -> list[str]:
         n, u = max(1, self.answerable), max(1, self.unanswerable)
         return [f"{self.right / n:.3f}", f"{self.wrong / n:.3f}", f"{self.abstained / u:.3f}"]

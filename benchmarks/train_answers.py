@@ -59,6 +59,7 @@ from index import (
     SearchEngine,
     abstention_row,
     ask,
+    handset_confidence,
     query_terms,
     score_sentences,
     to_traditional,
@@ -110,8 +111,8 @@ def collect(engine: SearchEngine, limit: int | None) -> list[Asking]:
                                    for s in scored])
                 old = [DEFAULT_TUNING.score(s.similarity, _plain_overlap(plan.terms, s.sentence.text), s.figure, s.rank)
                        if s.hit.passage.lang != plan.lang else s.score for s in scored]
-                confidence = scored[0].score - DEFAULT_TUNING.unknown_term_penalty * scored[0].features[UNKNOWN]
-                row = abstention_row(scored, confidence) if scored[0].second_cosine is not None else None
+                row = (abstention_row(scored, handset_confidence(engine, plan, scored[0], DEFAULT_TUNING))
+                       if scored[0].second_cosine is not None else None)
                 out.append(Asking(q.id, lang, article, answerable, np.array([s.features for s in scored]), labels,
                                   np.array([s.score for s in scored]), np.array(old), plan.lang == "en",
                                   any(s.second_cosine is not None for s in scored), row))
@@ -181,9 +182,7 @@ def pick_thresholds(askings: list[Asking], scores: Sequence[Any],
         best: tuple[int, float] | None = None
         for t in np.arange(0.02, 0.99, 0.01):
             r = rates([a for a, _ in side], [decide(a, x, float(t)) for a, x in side])
-            ok = (r.wrong / max(1, r.answerable) <= base.wrong / max(1, base.answerable)
-                  and r.abstained / max(1, r.unanswerable) >= base.abstained / max(1, base.unanswerable))
-            if ok and (best is None or r.right > best[0]):
+            if r.no_worse_than(base) and (best is None or r.right > best[0]):
                 best = (r.right, float(t))
         chosen[cross] = best[1] if best is not None else 0.98
     return chosen

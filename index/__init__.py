@@ -26,6 +26,7 @@ from index.answer.answerer import (
     ScoredSentence,
     ask,
     choose_sentences,
+    handset_confidence,
     score_sentences,
     unknown_term_share,
 )
@@ -116,7 +117,7 @@ from index.vector.vector_index import VectorIndex
 __all__ = [
     "BadDocument", "BuildBusy", "IncrementalUpdate", "added_path", "delete_documents", "put_documents", "read_uploads",
     "update_index", "valid_document_id",
-    "DEFAULT_TUNING", "EVIDENCE_PASSAGES", "NO_ANSWER", "ScoredSentence", "choose_sentences", "score_sentences",
+    "DEFAULT_TUNING", "EVIDENCE_PASSAGES", "NO_ANSWER", "ScoredSentence", "choose_sentences", "handset_confidence", "score_sentences",
     "unknown_term_share", "SEARCH_MODES", "USE_MODEL_NAME", "ANN_MIN_VECTORS", "AnnIndex", "EMBEDDING_BACKENDS", "VectorIndex",
     "set_inference_threads", "configure_threads",
     "ANSWER_FEATURE_NAMES", "ANSWER_MODEL_FILE", "AnswerModel", "ABSTENTION_FEATURES", "ABSTENTION_FILE",

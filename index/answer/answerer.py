@@ -232,11 +232,15 @@ def handset_decision(source: AnswerSource, plan: QueryPlan, scored: list[ScoredS
     scored with USE, the abstention model's probability against its own threshold, when the
     model is switched on."""
     best = scored[0]
-    unknown = unknown_term_share(source, plan, best.hit.passage.lang)
-    confidence = best.score - tuning.unknown_term_penalty * unknown
+    confidence = handset_confidence(source, plan, best, tuning)
     if abstention is not None and abstention.switched_on and best.second_cosine is not None:
         return abstention.probability(abstention_row(scored, confidence)), abstention.threshold
     return confidence, abstain_threshold(tuning, plan.lang, best)
+
+
+def handset_confidence(source: AnswerSource, plan: QueryPlan, best: ScoredSentence, tuning: AnswerTuning) -> float:
+    """The best sentence's score less the unknown-word penalty."""
+    return best.score - tuning.unknown_term_penalty * unknown_term_share(source, plan, best.hit.passage.lang)
 
 
 def abstain_threshold(tuning: AnswerTuning, question_lang: str, best: ScoredSentence) -> float:

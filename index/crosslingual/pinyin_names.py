@@ -50,10 +50,12 @@ class PinyinNames:
             if len(word) >= 3 and word[-1] in ADMIN_SUFFIXES:
                 keys.append(spelling(word[:-1]))
             for key in keys:
+                if len(key) < MIN_SPELLING:
+                    continue
                 found = table.setdefault(key, [])
-                if len(key) >= MIN_SPELLING and word not in found and len(found) < WORDS_PER_SPELLING:
+                if word not in found and len(found) < WORDS_PER_SPELLING:
                     found.append(word)
-        return cls({key: tuple(words) for key, words in table.items() if words})
+        return cls({key: tuple(words) for key, words in table.items()})
 
     def __len__(self) -> int:
         return len(self._table)
