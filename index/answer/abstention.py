@@ -53,7 +53,8 @@ def abstention_row(scored: Sequence[ScoredSentence], confidence: float) -> list[
     lead = best.score - runner_up if runner_up is not None else LONE_SENTENCE_LEAD
     second = best.second_cosine if best.second_cosine is not None else 0.0
     row = best.features
-    return [confidence, lead, best.similarity, second, row[_OVERLAP], row[_WEIGHTED_OVERLAP], row[_LOG_CHARS]]
+    e5 = best.e5_similarity if best.e5_similarity is not None else best.similarity
+    return [confidence, lead, e5, second, row[_OVERLAP], row[_WEIGHTED_OVERLAP], row[_LOG_CHARS]]
 
 
 @dataclass(frozen=True)
