@@ -4,7 +4,10 @@ export rebuilt when the adapter changes, and the answerer reading English questi
 Chinese sentences with it (and only those)."""
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import time
 from pathlib import Path
 
 import numpy as np
@@ -93,3 +96,35 @@ def test_chinese_questions_keep_e5(engine: SearchEngine):
     vectors = engine.embed_sentences([s.sentence.text for s in scored])
     assert np.allclose([s.similarity for s in scored], vectors @ engine.embed_question(question), atol=1e-5)
     assert all(s.e5_similarity is None and s.decision_score == s.score for s in scored)
+
+
+def test_forked_worker_compiles_both_models(encoder: Encoder, tuned: EnglishQuestionEncoder):
+    """gunicorn's worker compiles e5 and then the tuned model after the fork. With the
+    tuned one on several threads, OpenVINO hung in that second compile; the child must
+    answer within the minute."""
+    question = QUESTIONS[0]
+    parent = tuned.encode_query(question)
+    encoder.prepare_process()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: e5 first, as post_fork does, then the tuned model; never return into pytest
+        try:
+            encoder.prepare_process()
+            tuned.prepare_process()
+            os.write(write, tuned._encode([question], "query")[0].astype(np.float32).tobytes())
+        finally:
+            os._exit(0)
+    os.close(write)
+    deadline = time.monotonic() + 60
+    while os.waitpid(pid, os.WNOHANG) == (0, 0):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child hung compiling the English question encoder")
+        time.sleep(0.2)
+    data = b""
+    while chunk := os.read(read, 65536):
+        data += chunk
+    os.close(read)
+    child = np.frombuffer(data, dtype=np.float32)
+    assert child.shape == parent.shape and float(child @ parent) > 0.9999

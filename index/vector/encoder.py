@@ -103,8 +103,11 @@ class Encoder:
                 from index.vector.e5.openvino_runtime import OpenVinoEmbedder
 
                 self._fast = OpenVinoEmbedder(self._openvino_folder(), _threads)
-            self._fast.threads = _threads
+            self._fast.threads = self._inference_threads()
             return self._fast
+
+    def _inference_threads(self) -> int:
+        return _threads
 
     def dimension(self) -> int:
         return DIMENSION

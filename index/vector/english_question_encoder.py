@@ -36,6 +36,12 @@ class EnglishQuestionEncoder(Encoder):
         """The question's tuned cosine to each of e5's `sentence_vectors`."""
         return sentence_vectors @ self.encode_query(question)
 
+    def _inference_threads(self) -> int:
+        """One: it embeds one short question at a time. And a forked gunicorn worker that
+        compiled e5 with more than one thread hung compiling this second model
+        (ITaskExecutor::run_and_wait in OpenVINO 2026.4; tests/test_english_question_encoder.py)."""
+        return 1
+
     def _load_torch_model(self) -> SentenceTransformer:
         return load_tuned_encoder(self.data_dir, self.adapter)
 
