@@ -46,9 +46,8 @@ bench-full: bench-deps
 calibrate: build
 	$(PY) -m benchmarks.calibrate_answers
 
-# The learned answer decisions and the English question adapter: features on XQuAD,
-# article-held-out CV against the hand-set rule, index/answer/*_model.json with their report
-# and index/vector/e5/english_questions/ (docs/ANSWERS.md).
+# The learned answer decision: features on XQuAD, article-held-out CV against the hand-set
+# rule, index/answer/answer_model.json with its report (docs/ANSWERS.md).
 train-answers: bench-deps
 	$(PY) -m benchmarks.train_answers
 

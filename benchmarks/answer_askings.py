@@ -18,8 +18,8 @@ class Asking:
     answerable: bool
     features: np.ndarray  # candidates x features
     labels: np.ndarray  # candidate holds the answer
-    handset: np.ndarray  # hand-set score, current rule (tuned cosine, translated overlap for en)
-    handset_untuned: np.ndarray  # the same with e5's own cosine where the tuned encoder's was used
+    handset: np.ndarray  # hand-set score, current rule (translated overlap for en)
+    handset_old: np.ndarray  # hand-set score before it (English terms against Chinese text)
     cross_lingual: bool
     second_cosine: bool  # the USE cosine is part of `handset` (then its own threshold)
     # What the learned abstention reads about the best sentence (index abstention_row), for

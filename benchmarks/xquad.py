@@ -50,18 +50,6 @@ def paragraphs(lang: str) -> list[tuple[str, str, list[dict]]]:
     return [(f"xq-{i:03d}", p["context"], p["qas"]) for i, p in enumerate(flat)]
 
 
-def article_of_paragraph() -> list[int]:
-    """Each paragraph's article (XQuAD has 48 articles of about five paragraphs)."""
-    data = json.loads((EVAL_DATA / "xquad.zh.json").read_text(encoding="utf-8"))
-    return [a for a, article in enumerate(data["data"]) for _ in article["paragraphs"]]
-
-
-def gold_answers() -> dict[str, tuple[str, str]]:
-    """question id -> (gold doc id, answer text in the Chinese context)."""
-    return {qa["id"]: (doc_id, qa["answers"][0]["text"])
-            for doc_id, _, qas in paragraphs("zh") for qa in qas}
-
-
 def write_corpus(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "xquad-zh.jsonl"

@@ -105,15 +105,11 @@ from index.text.language import guess_language, has_han, is_han
 from index.text.script import TRADITIONAL_TAG, script_of, to_simplified, to_traditional
 from index.vector.ann import ANN_MIN_VECTORS, AnnIndex
 from index.vector.cache import EmbeddingCache, content_key
-from index.vector.e5.english_questions import ADAPTER_DIR as ENGLISH_QUESTION_ADAPTER
-from index.vector.e5.english_questions import ensure_tuned_export
-from index.vector.e5.english_questions import has_adapter as has_english_question_adapter
 from index.vector.e5.model_folder import MODEL_NAME as E5_MODEL_NAME
 from index.vector.e5.model_folder import ensure_model_folder
 from index.vector.e5.openvino_export import MODEL_XML, TOKENIZER_FILES, ensure_openvino_export
 from index.vector.e5.openvino_runtime import OpenVinoEmbedder
 from index.vector.encoder import Encoder, set_inference_threads
-from index.vector.english_question_encoder import EnglishQuestionEncoder
 from index.vector.second_encoder import USE_MODEL_NAME, UseEncoder
 from index.vector.threads import configure_threads
 from index.vector.vector_index import VectorIndex
@@ -126,7 +122,7 @@ __all__ = [
     "set_inference_threads", "configure_threads",
     "ANSWER_FEATURE_NAMES", "ANSWER_MODEL_FILE", "AnswerModel", "ABSTENTION_FEATURES", "ABSTENTION_FILE",
     "AbstentionModel", "abstention_row", "build_stages", "KEYWORD_FOLDER", "result_facets",
-    "E5_MODEL_NAME", "ENGLISH_QUESTION_ADAPTER", "EnglishQuestionEncoder", "ensure_tuned_export", "has_english_question_adapter", "ensure_model_folder", "MODEL_XML", "TOKENIZER_FILES", "ensure_openvino_export", "OpenVinoEmbedder",
+    "E5_MODEL_NAME", "ensure_model_folder", "MODEL_XML", "TOKENIZER_FILES", "ensure_openvino_export", "OpenVinoEmbedder",
     "Answer", "AnswerSource", "AnswerTuning", "BadFilter", "Block", "BuildError", "BuildRunner", "BuildSummary",
     "Citation", "LocalRunner", "RayOptions", "RayRunner", "corpus_files",
     "Document", "EmbeddingCache", "SORT_ORDERS", "SortOrder", "ResultFacets", "FacetCount", "facets_json", "Encoder", "EnglishLine", "Facets", "Hit", "IndexNotBuilt", "IndexSettings",

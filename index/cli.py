@@ -20,13 +20,11 @@ from index.build.incremental import IncrementalUpdate, delete_documents, put_doc
 from index.build.reindex import run_pending_builds, start_reindex
 from index.corpus.uploads import IngestError, UploadNotSaved, added_path, corpus_ids, ingest_files, read_uploads
 from index.crosslingual.lexicon import load_lexicon
-from index.env import embedding_backend
 from index.models import SEARCH_MODES, SORT_ORDERS, SearchFilters
 from index.search.engine import IndexNotBuilt, SearchEngine
 from index.serialize import answer_json, search_json
 from index.settings import IndexSettings
 from index.storage.layout import BuildBusy, DataLayout
-from index.vector.e5.english_questions import ensure_tuned_export
 
 EXIT_SKIPPED = 2
 EXIT_NO_ANSWER = 3
@@ -129,10 +127,6 @@ def _run_build(args: argparse.Namespace, settings: IndexSettings) -> int:
     # Derived once into DATA_DIR/models like the model folder, so a server's first start
     # (or a Docker image built with this command) does not spend seconds on it.
     load_lexicon(args.data)
-    # Likewise the answerer's English question encoder (20-60 s, once), which a server
-    # would otherwise export on its first start.
-    if embedding_backend() != "torch":
-        ensure_tuned_export(args.data)
     return EXIT_SKIPPED if summary.skipped else 0
 
 

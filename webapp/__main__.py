@@ -133,8 +133,6 @@ def _post_fork(threads: int, engine: SearchEngine) -> Any:
         settings = configure_threads(threads, blas=1)
         started = time.perf_counter()
         engine.encoder.prepare_process()  # before the first request, not during it
-        if engine.english_question_encoder.loaded:  # the warm-up's English question read Chinese text
-            engine.english_question_encoder.prepare_process()
         server.log.info("worker %s: %s; model ready in %.1fs", worker.pid, settings.describe(),
                         time.perf_counter() - started)
 

@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 ABSTENTION_FILE = Path(__file__).with_name("abstention_model.json")
 ABSTENTION_FEATURES: tuple[str, ...] = (
     "confidence", "lead", "cosine", "second_cosine", "overlap", "weighted_overlap", "log_chars",
-    "tuned_confidence", "tuned_cosine",
 )
 # The lead over the next sentence when there is none to compare with: about the largest
 # lead seen between real candidates, so a lone sentence is neither favoured nor punished much.
@@ -48,19 +47,13 @@ _LOG_CHARS = FEATURE_NAMES.index("log_chars")
 def abstention_row(scored: Sequence[ScoredSentence], confidence: float) -> list[float]:
     """What the model reads, in ABSTENTION_FEATURES order. `scored`: the candidates, best
     first (score_sentences' order); `confidence`: the hand-set confidence of the best one
-    (its decision score less the unknown-word penalty). The last two are the same two numbers
-    with the English question encoder's cosine (equal to the first ones where it was not
-    used): e5's and the tuned cosine's levels, together, tell right answers from wrong ones
-    better than either alone (docs/ANSWERS.md)."""
+    (its score less the unknown-word penalty)."""
     best = scored[0]
     runner_up = next((s.score for s in scored[1:] if s.sentence.text != best.sentence.text), None)
     lead = best.score - runner_up if runner_up is not None else LONE_SENTENCE_LEAD
     second = best.second_cosine if best.second_cosine is not None else 0.0
     row = best.features
-    e5 = best.e5_similarity if best.e5_similarity is not None else best.similarity
-    tuned_confidence = confidence + best.score - best.decision_score
-    return [confidence, lead, e5, second, row[_OVERLAP], row[_WEIGHTED_OVERLAP], row[_LOG_CHARS],
-            tuned_confidence, best.similarity]
+    return [confidence, lead, best.similarity, second, row[_OVERLAP], row[_WEIGHTED_OVERLAP], row[_LOG_CHARS]]
 
 
 @dataclass(frozen=True)

@@ -46,8 +46,6 @@ class AnswerSource(Protocol):
 
     def embed_question(self, text: str) -> np.ndarray: ...
 
-    def english_question_cosines(self, question: str, sentence_vectors: np.ndarray) -> np.ndarray: ...
-
     def embed_sentences(self, texts: list[str]) -> np.ndarray: ...
 
     def unknown_terms(self, terms: Iterable[str]) -> set[str]: ...
@@ -101,12 +99,6 @@ class AnswerTuning:
     # questions gain nothing from it (the best weight there was 0), so they do not get it.
     second_cosine_weight: float = 0.2
     cross_lingual_second_threshold: float = 0.925
-    # An English question's cosine to a Chinese sentence, in the score that picks the sentence,
-    # comes from e5 tuned for English questions (vector/e5/english_questions.py): the sentence
-    # holding the answer scores best for 0.726 of XQuAD's English questions instead of 0.696,
-    # held out by article (docs/ANSWERS.md). The decision to answer keeps e5's own cosine
-    # (ScoredSentence.decision_score).
-    tuned_english_questions: bool = True
 
     def score(self, similarity: float, overlap: float, figure: bool, rank: int,
               second_cosine: float | None = None) -> float:
@@ -154,18 +146,6 @@ class ScoredSentence:
     second_cosine: float | None = None
     # The learned decision's view of the sentence (features.FEATURE_NAMES order).
     features: list[float] = field(default_factory=list)
-    # e5's own cosine, when `similarity` is the English question encoder's.
-    e5_similarity: float | None = None
-
-    @property
-    def decision_score(self) -> float:
-        """The score with e5's own cosine: what the decision to answer reads. The tuned
-        cosine ranks one question's sentences better, but its level moves from question to
-        question (its training only ever compared sentences of one question), so it makes a
-        poor confidence: deciding on it answered 0.43 right held out instead of 0.52."""
-        if self.e5_similarity is None:
-            return self.score
-        return self.score - self.similarity + self.e5_similarity
 
 
 def ask(source: AnswerSource, question: str, tuning: AnswerTuning = DEFAULT_TUNING,
@@ -259,8 +239,8 @@ def handset_decision(source: AnswerSource, plan: QueryPlan, scored: list[ScoredS
 
 
 def handset_confidence(source: AnswerSource, plan: QueryPlan, best: ScoredSentence, tuning: AnswerTuning) -> float:
-    """The best sentence's decision score less the unknown-word penalty."""
-    return best.decision_score - tuning.unknown_term_penalty * unknown_term_share(source, plan, best.hit.passage.lang)
+    """The best sentence's score less the unknown-word penalty."""
+    return best.score - tuning.unknown_term_penalty * unknown_term_share(source, plan, best.hit.passage.lang)
 
 
 def abstain_threshold(tuning: AnswerTuning, question_lang: str, best: ScoredSentence) -> float:
@@ -287,11 +267,7 @@ def score_sentences(
     # embedded for this search, so the encoder's cache answers it without a model call.
     expanded_vector = source.embed_question(plan.vector_text) if plan.vector_text != question else question_vector
     sentence_vectors = source.embed_sentences([s.text for s, _, _ in candidates])
-    e5_similarities = similarities = sentence_vectors @ question_vector
-    tuned = np.array([tuning.tuned_english_questions and plan.lang == "en" and hit.passage.lang == "zh"
-                      for _, hit, _ in candidates])
-    if tuned.any():
-        similarities = np.where(tuned, source.english_question_cosines(question, sentence_vectors), similarities)
+    similarities = sentence_vectors @ question_vector
     expanded = sentence_vectors @ expanded_vector
     terms = set(plan.terms)
     # Only the question's terms count in a sentence, so jieba cuts only the runs that can hold one.
@@ -326,10 +302,8 @@ def score_sentences(
                           wanted_types(question), [unknown[h.passage.lang] for _, h, _ in candidates],
                           [h.passage.lang != plan.lang for _, h, _ in candidates], hits[0].score if hits else 0.0)
     scored = [ScoredSentence(sentence, hit, rank, s.cosine, s.overlap, s.figure,
-                             tuning.score(s.cosine, s.overlap, s.figure, rank, use), use, row,
-                             float(e5) if is_tuned else None)
-              for (sentence, hit, rank), s, row, use, e5, is_tuned
-              in zip(candidates, signals, rows, second, e5_similarities, tuned)]
+                             tuning.score(s.cosine, s.overlap, s.figure, rank, use), use, row)
+              for (sentence, hit, rank), s, row, use in zip(candidates, signals, rows, second)]
     scored.sort(key=lambda s: -s.score)
     return scored
 

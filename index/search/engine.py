@@ -57,7 +57,6 @@ from index.text.analysis import load_user_dictionary
 from index.text.highlight import make_snippet
 from index.vector.cache import EmbeddingCache
 from index.vector.encoder import Encoder
-from index.vector.english_question_encoder import EnglishQuestionEncoder
 from index.vector.second_encoder import UseEncoder
 from index.vector.sentence_store import SentenceVectors
 from index.vector.vector_index import VectorIndex
@@ -166,7 +165,6 @@ class SearchEngine:
         encoder: Encoder | None = None,
         config: SearchConfig | None = None,
         second_encoder: Encoder | None = None,
-        english_question_encoder: EnglishQuestionEncoder | None = None,
     ) -> None:
         self.layout = DataLayout(data_dir)
         self.encoder = encoder or Encoder(data_dir)
@@ -174,8 +172,6 @@ class SearchEngine:
         # Loads its model on first use, so an engine that never sees a cross-lingual query
         # (or has the second encoder turned off) never pays for it.
         self.second_encoder = second_encoder or UseEncoder(data_dir)
-        # Loads on the first English question the answerer reads Chinese sentences for.
-        self.english_question_encoder = english_question_encoder or EnglishQuestionEncoder(data_dir)
         # Loaded now, before gunicorn forks its workers (they then share it).
         self.lexicon: Lexicon | None = load_lexicon(data_dir) if self.config.lexicon else None
         self._build: LoadedBuild | None = None
@@ -359,11 +355,6 @@ class SearchEngine:
 
     def embed_question(self, text: str) -> np.ndarray:
         return self.encoder.encode_query(text)
-
-    def english_question_cosines(self, question: str, sentence_vectors: np.ndarray) -> np.ndarray:
-        """An English question's cosines to Chinese sentences' e5 vectors, as the encoder tuned
-        for it reads the question (vector/english_question_encoder.py)."""
-        return self.english_question_encoder.cosines(question, sentence_vectors)
 
     def embed_sentences(self, texts: list[str]) -> np.ndarray:
         """Unit vectors of answer-candidate sentences, read from the build's sentence

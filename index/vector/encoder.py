@@ -80,16 +80,8 @@ class Encoder:
                 from transformers.utils import logging as transformers_logging
 
                 transformers_logging.disable_progress_bar()  # "Loading weights" bars on every start
-                self._model = self._load_torch_model()
+                self._model = load_encoder(self.data_dir)
             return self._model
-
-    def _load_torch_model(self) -> SentenceTransformer:
-        return load_encoder(self.data_dir)
-
-    def _openvino_folder(self) -> Path:
-        from index.vector.e5.openvino_export import ensure_openvino_export
-
-        return ensure_openvino_export(self.data_dir)
 
     @property
     def fast_model(self) -> OpenVinoEmbedder:
@@ -100,22 +92,15 @@ class Encoder:
 
                 self._fast = OnnxInt8Embedder(ensure_int8_export(self.data_dir), _threads)
             elif self._fast is None:
+                from index.vector.e5.openvino_export import ensure_openvino_export
                 from index.vector.e5.openvino_runtime import OpenVinoEmbedder
 
-                self._fast = OpenVinoEmbedder(self._openvino_folder(), _threads)
-            self._fast.threads = self._inference_threads()
+                self._fast = OpenVinoEmbedder(ensure_openvino_export(self.data_dir), _threads)
+            self._fast.threads = _threads
             return self._fast
-
-    def _inference_threads(self) -> int:
-        return _threads
 
     def dimension(self) -> int:
         return DIMENSION
-
-    @property
-    def loaded(self) -> bool:
-        """Whether this process has loaded the model (a question or a passage asked for it)."""
-        return self._fast is not None or self._model is not None
 
     def prepare_process(self) -> None:
         """Run the model once in this process, uncached. A gunicorn worker calls it right

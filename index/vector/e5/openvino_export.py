@@ -38,13 +38,13 @@ def expected_export_marker() -> dict[str, Any]:
     }
 
 
-def is_current_export(folder: Path, expected: dict[str, Any] | None = None) -> bool:
+def is_current_export(folder: Path) -> bool:
     try:
         marker = json.loads((folder / MARKER_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
     files = (MODEL_XML, "model.bin", *TOKENIZER_FILES)
-    return marker == (expected or expected_export_marker()) and all((folder / name).is_file() for name in files)
+    return marker == expected_export_marker() and all((folder / name).is_file() for name in files)
 
 
 def ensure_openvino_export(data_dir: Path) -> Path:
@@ -54,13 +54,11 @@ def ensure_openvino_export(data_dir: Path) -> Path:
     return ensure_folder(export_folder(data_dir), is_current_export, lambda target: export_openvino(source, target))
 
 
-def export_openvino(source: Path, target: Path, adapter: Path | None = None,
-                    marker: dict[str, Any] | None = None) -> None:
+def export_openvino(source: Path, target: Path) -> None:
     """Trace the sentence-transformers folder `source` into an OpenVINO model in `target`
     (created). Inputs `input_ids` and `attention_mask` ([batch, tokens], int64, both
-    dynamic); output the last hidden state, pooled by the runtime. `adapter`: a peft LoRA
-    folder merged into the weights first (english_questions.py). The marker (`marker`, or
-    expected_export_marker()) is written last: its presence means the export finished."""
+    dynamic); output the last hidden state, pooled by the runtime. The marker is written
+    last: its presence means the export finished."""
     import openvino as ov
     import torch
     from transformers import AutoModel
@@ -69,10 +67,6 @@ def export_openvino(source: Path, target: Path, adapter: Path | None = None,
     transformers_logging.disable_progress_bar()
     # Eager attention traces into plain MatMul/Softmax that OpenVINO fuses; SDPA does not.
     model = AutoModel.from_pretrained(str(source), attn_implementation="eager").eval()
-    if adapter is not None:
-        from peft import PeftModel
-
-        model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload().eval()
     example = torch.ones((2, 16), dtype=torch.long)
     with torch.no_grad():
         graph = ov.convert_model(_with_positional_inputs(model), example_input=(example, example))
@@ -86,7 +80,7 @@ def export_openvino(source: Path, target: Path, adapter: Path | None = None,
     ov.save_model(graph, str(target / MODEL_XML), compress_to_fp16=True)
     for name in TOKENIZER_FILES:
         (target / name).write_bytes((source / name).read_bytes())
-    (target / MARKER_FILE).write_text(json.dumps(marker or expected_export_marker(), indent=2), encoding="utf-8")
+    (target / MARKER_FILE).write_text(json.dumps(expected_export_marker(), indent=2), encoding="utf-8")
     fsync_tree(target)
 
 
