@@ -14,9 +14,12 @@ other folds' articles), then on qa_set's English questions with a tuning on ever
 article (the Jiangmen articles are another domain: this is the transfer check).
 
 The whole answer path with it (sentence chosen on the tuned cosine, the decision to answer
-on e5's, the learned abstention retrained per fold) was built and measured on branch
-`tuned-english-questions` (commit 84a5ab3, `make train-answers` there): the better sentence
-choice did not become more right answers at the same abstention (docs/ANSWERS.md).
+on e5's, the learned abstention retrained per fold) was built on branch
+`tuned-english-questions` (`make train-answers` there). With this module's softmax loss alone
+(84a5ab3) the better sentence choice did not become more right answers at the same abstention.
+With a second loss across questions and the abstention reading both cosines (2cc603c), English
+answered 0.561 right held out instead of 0.531, but a forked gunicorn worker hung compiling the
+second OpenVINO model, so main does not have it (docs/ANSWERS.md).
 """
 from __future__ import annotations
 
